@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points of the series.  Every target is a thin wrapper around a script
+# in scripts/, so each step also runs on its own.
+#
+#   make vmtest      base -> apply -> config -> build -> initramfs -> boot -> verdict
+#   make check       the project's own tests (what .ci/run runs)
+#
+# Variables: O=DIR (build directory, default build/), BASE=VERSION (Debian
+# linux-source-6.1 version), SERIES=none (unpatched base), DEBUG=1 (KASAN,
+# kmemleak, fault injection), KVM=1, MEM, CPUS, POOL, TIMEOUT, TESTS.
+
+SHELL := /bin/bash
+S := scripts
+
+export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH
+
+.PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
+	selftest-patch export bench mbox matrix bisect-check guest-bench clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
+	@echo "more:  bench mbox matrix bisect-check guest-bench selftest-patch export"
+
+vmtest:
+	@$(S)/vmtest.sh
+
+check:
+	@$(S)/check.sh
+
+base:
+	@$(S)/base.sh
+
+apply: base
+	@$(S)/apply.sh
+
+config:
+	@$(S)/config.sh
+
+kernel:
+	@$(S)/build.sh
+
+initramfs:
+	@$(S)/initramfs.sh
+
+boot:
+	@$(S)/boot.sh
+
+parse:
+	@test -n "$(LOG)" || { echo "ERROR: usage: make parse LOG=path/to/console.log" >&2; exit 2; }
+	@python3 $(S)/parse.py $(LOG)
+
+# Regenerate the selftests patch from tools/testing/selftests/hugetlb.
+selftest-patch:
+	@$(S)/gen-selftest-patch.sh --update
+
+# Write build/linux's commits (base..HEAD) back to patches/ and series.
+export:
+	@$(S)/export-patches.sh
+
+bench:
+	@$(S)/bench.sh
+
+mbox:
+	@$(S)/mbox.sh
+
+matrix:
+	@$(S)/matrix.sh
+
+bisect-check:
+	@$(S)/bisect-check.sh
+
+guest-bench:
+	@$(S)/guest-bench.sh
+
+clean:
+	rm -rf $(or $(O),build)

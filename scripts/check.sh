@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check.sh: the project's own tests, then the full `make vmtest`.
+#
+# Each test prints one line (PASS/FAIL/SKIP name, and the log on failure);
+# the last line is "N passed, N failed[, N skipped]".  QUICK=1 stops before
+# the kernel build and boot.
+. "$(dirname "$0")/lib.sh"
+
+CHK=$O/check
+mkdir -p "$CHK"
+pass=0 fail=0 skip=0
+failed=()
+
+# t NAME CMD...: run a test, its output in $CHK/NAME.log.
+t() {
+	local name=$1 log=$CHK/$1.log rc
+	shift
+	local start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $name ($(($(date +%s) - start))s)"
+	elif [ $rc -eq 4 ]; then
+		skip=$((skip + 1))
+		echo "SKIP $name: $(tail -1 "$log")"
+	else
+		fail=$((fail + 1))
+		failed+=("$name")
+		echo "FAIL $name (see $log):"
+		tail -15 "$log" | sed 's/^/    /'
+	fi
+}
+
+summary() {
+	[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
+	local s="$pass passed, $fail failed"
+	[ $skip -gt 0 ] && s+=", $skip skipped"
+	echo "$s"
+	[ $fail -eq 0 ]
+}
+
+info "check: unit tests of the scripts"
+t parser python3 "$TOP/tests/test_parse.py"
+t shell-syntax bash -c "for f in $TOP/scripts/*.sh $TOP/.ci/run; do bash -n \$f || exit 1; done; sh -n $TOP/scripts/guest-init"
+t selftest-patch-drift "$TOP/scripts/gen-selftest-patch.sh" --check
+t selftest-patch-drift-detected "$TOP/tests/test_drift.sh"
+
+info "check: base tree and series"
+"$TOP/scripts/base.sh" || { echo "FAIL base (cannot continue)"; fail=$((fail + 1)); summary; exit 1; }
+t apply-broken-patch "$TOP/tests/test_apply.sh" broken
+t apply-missing-patch "$TOP/tests/test_apply.sh" missing
+t apply-series "$TOP/scripts/apply.sh"
+t quilt-push "$TOP/tests/test_quilt.sh"
+t checkpatch-strict "$TOP/tests/test_checkpatch.sh"
+t config-option-cannot-stick "$TOP/tests/test_config.sh"
+[ -x "$TOP/scripts/check-mmap-lock.sh" ] && t mmap-lock-grep "$TOP/scripts/check-mmap-lock.sh" --grep-only "$SRC"
+[ -d "$SRC/tools/testing/hugetlb_region" ] &&
+	t region-harness make -C "$SRC/tools/testing/hugetlb_region" run
+
+if [ "${QUICK:-0}" = 1 ]; then
+	summary
+	exit $?
+fi
+
+info "check: make vmtest (full pipeline on the patched kernel)"
+t vmtest "$TOP/scripts/vmtest.sh"
+grep -E '^[0-9]+ passed, [0-9]+ failed' "$CHK/vmtest.log" | tail -1 | sed 's/^/    vmtest: /'
+[ -x "$TOP/scripts/check-mmap-lock.sh" ] && t mmap-lock-compile-probe "$TOP/scripts/check-mmap-lock.sh" --probe-only "$SRC"
+[ -x "$TOP/tests/test_runner_failures.sh" ] && t runner-failures "$TOP/tests/test_runner_failures.sh"
+summary

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# initramfs.sh: busybox-static + the hugetlb selftests, statically linked
+# against the UAPI headers of the kernel under test, installed the kselftest
+# way (run_kselftest.sh + kselftest-list.txt) and run by scripts/guest-init.
+#
+# The new suite (tools/testing/selftests/hugetlb) always comes from the
+# patched tree, so SERIES=none runs the very same tests on the base kernel.
+. "$(dirname "$0")/lib.sh"
+
+need_pkgs busybox-static cpio gzip rsync
+[ -d "$KTREE" ] || die "kernel tree $KTREE missing; run 'make apply' first"
+[ -f "$KOUT/.config" ] || die "$KOUT/.config missing; run 'make config' first"
+
+STAGE=$O/initramfs-$VARIANT
+ROOT=$STAGE/root
+KSFT=$ROOT/kselftest
+HDR=$KOUT/usr/include
+rm -rf "$STAGE"
+mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,mnt,etc} "$KSFT"
+
+info "initramfs: exporting UAPI headers of $VARIANT kernel"
+logrun "$LOGS/headers-$VARIANT.log" make -C "$KTREE" O="$KOUT" headers_install ||
+	die "headers_install failed (see $LOGS/headers-$VARIANT.log)"
+
+# The selftests' own Makefiles append to CFLAGS/LDFLAGS, so pass ours
+# through the environment rather than the command line.
+export CFLAGS="-static -O2 -isystem $HDR"
+export LDFLAGS="-static"
+export KHDR_INCLUDES="-isystem $HDR"
+
+suite_tree=$SRC
+if [ -d "$suite_tree/tools/testing/selftests/hugetlb" ]; then
+	info "initramfs: building tools/testing/selftests/hugetlb from $suite_tree"
+	logrun "$LOGS/selftests-hugetlb-$VARIANT.log" \
+		make -C "$suite_tree/tools/testing/selftests" TARGETS=hugetlb \
+		O="$KOUT" INSTALL_PATH="$KSFT" install ||
+		die "building the hugetlb selftests failed: $(grep -m1 -E 'error:|Error ' "$LOGS/selftests-hugetlb-$VARIANT.log") (see $LOGS/selftests-hugetlb-$VARIANT.log)"
+else
+	info "initramfs: no tools/testing/selftests/hugetlb in $suite_tree (empty series?): base tests only"
+	run cp -r "$KTREE/tools/testing/selftests/kselftest" "$KTREE/tools/testing/selftests/run_kselftest.sh" "$KSFT/"
+	: >"$KSFT/kselftest-list.txt"
+fi
+
+# The base tree's own hugetlb tests from selftests/vm.  Built one by one:
+# the whole vm directory needs libraries a static busybox guest lacks.
+VMSRC=$KTREE/tools/testing/selftests/vm
+mkdir -p "$KSFT/vm"
+for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise write_to_hugetlbfs; do
+	echo "+ gcc $CFLAGS -I $KTREE/tools/testing/selftests $VMSRC/$t.c -o vm/$t" >>"$LOGS/selftests-vm-$VARIANT.log"
+	gcc $CFLAGS -Wall -I "$KTREE/tools/testing/selftests" "$VMSRC/$t.c" -o "$KSFT/vm/$t" \
+		>>"$LOGS/selftests-vm-$VARIANT.log" 2>&1 ||
+		die "building vm/$t failed (see $LOGS/selftests-vm-$VARIANT.log)"
+done
+cp "$VMSRC"/charge_reserved_hugetlb.sh "$VMSRC"/hugetlb_reparenting_test.sh \
+	"$VMSRC"/write_hugetlb_memory.sh "$KSFT/vm/"
+for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise \
+	 charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh; do
+	echo "vm:$t" >>"$KSFT/kselftest-list.txt"
+done
+info "initramfs: $(wc -l <"$KSFT/kselftest-list.txt") tests in kselftest-list.txt"
+
+# busybox provides the shell and tools; the vm scripts want bash, which
+# busybox ash stands in for well enough for these two scripts.
+run cp /bin/busybox "$ROOT/bin/busybox"
+for app in $("$ROOT/bin/busybox" --list-full); do
+	[ -e "$ROOT/$app" ] || ln -s /bin/busybox "$ROOT/$app"
+done
+ln -sf busybox "$ROOT/bin/bash"
+# kselftest's runner calls "timeout --foreground", which busybox lacks.
+rm -f "$ROOT/usr/bin/timeout"
+cat >"$ROOT/usr/bin/timeout" <<'EOF'
+#!/bin/sh
+[ "$1" = --foreground ] && shift
+exec /bin/busybox timeout "$@"
+EOF
+chmod +x "$ROOT/usr/bin/timeout"
+
+install -m 0755 "$TOP/scripts/guest-init" "$ROOT/init"
+if [ -x "$KSFT/hugetlb/hugetlb_fault_bench" ]; then
+	cp "$KSFT/hugetlb/hugetlb_fault_bench" "$ROOT/bin/"
+fi
+
+info "initramfs: packing"
+(cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$STAGE/initramfs.cpio.gz" ||
+	die "packing the initramfs failed"
+info "initramfs: $STAGE/initramfs.cpio.gz ($(du -h "$STAGE/initramfs.cpio.gz" | cut -f1))"

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the series scripts.  Source this file, do not run it.
+#
+# Conventions: every external command that matters is echoed before it runs
+# ("+ cmd"), long output goes to a log under $O/logs, and every failure ends
+# with one line "ERROR: <what> (see <log>)" and a non-zero exit.
+
+set -o pipefail
+# Our own make variables (O=, DEBUG=, ...) must not leak into the kernel's
+# sub-makes through MAKEFLAGS; scripts pass what kbuild needs explicitly.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+O=${O:-$TOP/build}
+case "$O" in /*) ;; *) O=$TOP/$O ;; esac
+LOGS=$O/logs
+SRC=$O/linux			# patched kernel git tree (make apply)
+BASEINFO=$O/base.info		# written by base.sh, read by later steps
+SERIES_FILE=${SERIES_FILE:-$TOP/series}
+PATCHDIR=${PATCHDIR:-$TOP/patches}
+mkdir -p "$LOGS"
+
+# SERIES=none runs everything on the unpatched base, in its own trees.
+if [ "${SERIES:-}" = none ]; then
+	KTREE=$O/linux-base
+	KOUT=$O/kbuild-base
+	VARIANT=base
+else
+	KTREE=$SRC
+	KOUT=$O/kbuild
+	VARIANT=patched
+fi
+[ "${DEBUG:-0}" = 1 ] && KOUT=$KOUT-debug && VARIANT=$VARIANT-debug
+
+_t0=${_T0:-$(date +%s)}
+export _T0=$_t0
+
+elapsed() {
+	local s=$(($(date +%s) - _t0))
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+info() { echo "[$(elapsed)] $*"; }
+
+die() {
+	echo "ERROR: $*" >&2
+	exit 1
+}
+
+# run CMD...: echo the command, then run it in the foreground.
+run() {
+	echo "+ $*"
+	"$@"
+}
+
+# logrun LOG CMD...: echo the command, send all output to LOG, print a
+# heartbeat every 30s so long steps show progress.  Returns the command's status.
+logrun() {
+	local log=$1 pid rc
+	shift
+	echo "+ $* > ${log#$TOP/}"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for _ in $(seq 30); do
+			sleep 1
+			kill -0 "$pid" 2>/dev/null || break
+		done
+		kill -0 "$pid" 2>/dev/null || break
+		if [ -n "${LOGRUN_WATCH:-}" ]; then
+			info "  ... still running ($(grep -c '^\(not \)\?ok ' "$LOGRUN_WATCH" 2>/dev/null) results so far in ${LOGRUN_WATCH#$TOP/})"
+		else
+			info "  ... still running ($(wc -l <"$log") lines in ${log#$TOP/})"
+		fi
+	done
+	wait "$pid"
+	rc=$?
+	return $rc
+}
+
+# step K N TEXT: progress header for the all-in-one run.
+step() { info "step $1/$2: $3"; }
+
+# need_pkgs PKG...: apt-get install what is missing, saying what and why.
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	info "installing Debian packages: ${missing[*]}"
+	local sudo=
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	if [ ! -e "$O/.apt-updated" ]; then
+		logrun "$LOGS/apt-update.log" $sudo apt-get update ||
+			die "apt-get update failed (see $LOGS/apt-update.log)"
+		touch "$O/.apt-updated"
+	fi
+	logrun "$LOGS/apt-install.log" env DEBIAN_FRONTEND=noninteractive \
+		$sudo apt-get install -y --no-install-recommends "${missing[@]}" ||
+		die "apt-get install ${missing[*]} failed (see $LOGS/apt-install.log)"
+}
+
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 || die "required tool '$1' not found (install package ${2:-$1})"
+}
+
+# Base tree facts recorded by base.sh.
+base_get() {
+	[ -f "$BASEINFO" ] || die "no base recorded; run 'make base' first ($BASEINFO missing)"
+	sed -n "s/^$1=//p" "$BASEINFO"
+}
+
+# series_patches: patch file names from $SERIES_FILE, comments and blanks dropped.
+series_patches() {
+	[ -f "$SERIES_FILE" ] || die "series file $SERIES_FILE not found"
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$SERIES_FILE" |
+		awk '{print $1}'
+}
+
+NPROC=$(nproc)
+JOBS=${JOBS:-$((NPROC + 1))}

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vmtest.sh: the whole job in one command -- base, apply, config, build,
+# initramfs, boot, verdict -- each step a script of its own.
+. "$(dirname "$0")/lib.sh"
+
+S=$TOP/scripts
+N=7
+step 1 $N "base (Debian linux-source-6.1 ${BASE:-default})"
+"$S/base.sh" || exit 1
+step 2 $N "apply series${SERIES:+ (SERIES=$SERIES)}"
+[ -x "$S/gen-selftest-patch.sh" ] && { "$S/gen-selftest-patch.sh" --update || exit 1; }
+# The suite always comes from the patched tree, also for SERIES=none.
+SERIES= "$S/apply.sh" || exit 1
+[ "${SERIES:-}" = none ] && { "$S/apply.sh" || exit 1; }
+step 3 $N "config"
+"$S/config.sh" || exit 1
+step 4 $N "build"
+"$S/build.sh" || exit 1
+step 5 $N "initramfs"
+"$S/initramfs.sh" || exit 1
+step 6 $N "boot"
+"$S/boot.sh"
+boot_rc=$?
+step 7 $N "verdict"
+log=${CONSOLE_LOG:-$LOGS/console-$VARIANT.log}
+run python3 "$S/parse.py" --cpus "${CPUS:-2}" "$log"
+rc=$?
+[ $boot_rc -ne 0 ] && rc=1
+if [ $rc -eq 0 ]; then
+	info "vmtest: PASS ($VARIANT kernel; console log $log)"
+else
+	info "vmtest: FAIL ($VARIANT kernel; console log $log, results ${log%.log}.json)"
+fi
+exit $rc

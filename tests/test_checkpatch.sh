@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# test_checkpatch.sh: every patch of the series passes the tree's
+# checkpatch.pl --strict with no error and no warning.
+. "$(dirname "$0")/../scripts/lib.sh"
+
+n=0 bad=0
+for p in $(series_patches); do
+	n=$((n + 1))
+	out=$("$SRC/scripts/checkpatch.pl" --strict --quiet --show-types \
+		"$PATCHDIR/$p" 2>&1)
+	if echo "$out" | grep -qE '^(ERROR|WARNING|CHECK):'; then
+		echo "$p:"
+		echo "$out" | head -20
+		bad=$((bad + 1))
+	fi
+done
+echo "$n patches checked, $bad with checkpatch --strict findings"
+[ "$n" -gt 0 ] || exit 4
+[ $bad -eq 0 ]
