@@ -6,73 +6,84 @@
 # build/linux, make export, commit.
 . "$(dirname "$0")/lib.sh"
 
-cd "$SRC" || die "no tree at $SRC; run 'make apply' first"
+TREE=${1:-$SRC}
+cd "$TREE" || die "no tree at $TREE; run 'make apply' first"
 git rev-parse -q --verify refs/tags/base >/dev/null || die "tag base missing in $SRC"
 n=$(git rev-list --count base..HEAD)
 [ "$n" -gt 0 ] || die "no commits on top of base in $SRC"
 tmp=$(mktemp -d)
 run git format-patch -q --no-signature --zero-commit -o "$tmp" base..HEAD || die "git format-patch failed"
 
-topic_of() {
-	case "$1" in
-	*selftests/hugetlb*|*selftests-hugetlb*) echo selftests ;;
-	*hugetlb*|*region*|*resv_map*) echo region ;;
-	*) echo mmap_lock ;;
-	esac
+# Each patch keeps the series section it had (matched by file name without
+# its number); a new patch goes to the section its subject suggests.
+python3 - "$SERIES_FILE" "$tmp" <<'PY' || die "cannot rewrite series"
+import os, re, sys
+series, tmp = sys.argv[1], sys.argv[2]
+HEADERS = {
+    'fixes': ['# Topic: fixes for bugs the selftests found in the base',
+              '#   Each fixes a bug in Debian\'s 6.1 that the tests below trip over;',
+              '#   first, so that every later patch is tested on a clean kernel log.',
+              '#   Status: ready for review.  Posted: not yet (make mbox).'],
+    'mmap_lock': ['# Topic: mmap_lock fully behind the mmap locking API',
+                  '#   Helpers for the remaining open-coded users, conversions per',
+                  '#   subsystem, stale text, then an opaque mm_struct member so new',
+                  '#   open-coded users no longer compile.',
+                  '#   Status: ready for review.  Posted: not yet (make mbox).'],
+    'region': ['# Topic: hugetlb region accounting without coalescing, on an rbtree',
+               '#   Move the resv_map region code to mm/hugetlb_region.c, test it in',
+               '#   userspace (tools/testing/hugetlb_region), stop coalescing so each',
+               '#   region keeps its own cgroup uncharge info, index regions by an',
+               '#   rbtree so per-page regions cost O(log n) per fault.',
+               '#   Status: ready for review.  Posted: not yet (make mbox).'],
+    'selftests': ['# Topic: hugetlbfs reservation selftests',
+                  '#   Generated from tools/testing/selftests/hugetlb by',
+                  '#   scripts/gen-selftest-patch.sh; do not edit the patch by hand.',
+                  '#   Status: ready for review.  Posted: not yet (make mbox).'],
 }
+ORDER = ['fixes', 'mmap_lock', 'region', 'selftests']
 
-header() {
-	case "$1" in
-	mmap_lock) cat <<'EOF'
+def key(name):
+    return re.sub(r'^\d+-', '', name)
 
-# Topic: mmap_lock fully behind the mmap locking API
-#   Finish the mmap_sem -> mmap_lock conversion: helpers for the remaining
-#   open-coded users, conversions per subsystem, stale text, then an opaque
-#   mm_struct member so new open-coded users no longer compile.
-#   Status: ready for review.  Posted: not yet (make mbox).
-EOF
-		;;
-	region) cat <<'EOF'
+old = {}
+section = None
+if os.path.exists(series):
+    for line in open(series):
+        m = re.match(r'# Topic: (.*)', line)
+        if m:
+            section = next((k for k, h in HEADERS.items() if h[0] == line.rstrip()), None)
+        elif line.strip() and not line.startswith('#'):
+            old[key(line.split()[0])] = section
 
-# Topic: hugetlb region accounting without coalescing, on an rbtree
-#   Move the resv_map region code into mm/hugetlb_region.c, test it in
-#   userspace (tools/testing/hugetlb_region), stop coalescing so every
-#   region keeps its own cgroup uncharge info, and index regions by an
-#   rbtree so per-page regions cost O(log n) per fault.
-#   Status: ready for review.  Posted: not yet (make mbox).
-EOF
-		;;
-	selftests) cat <<'EOF'
+def guess(name):
+    if 'selftests-hugetlb' in name:
+        return 'selftests'
+    if 'hugetlb' in name or 'region' in name or 'resv' in name:
+        return 'region'
+    return 'mmap_lock'
 
-# Topic: hugetlbfs reservation selftests
-#   Generated from tools/testing/selftests/hugetlb by
-#   scripts/gen-selftest-patch.sh; do not edit the patch by hand.
-#   Status: ready for review.  Posted: not yet (make mbox).
-EOF
-		;;
-	esac
-}
-
-{
-	echo "# Patch series against Debian linux-source-6.1 (see README.md)."
-	echo "# Apply with 'make apply' (git am) or 'quilt push -a --fuzz=0'."
-	echo "# Regenerate with 'make export' from build/linux (base..HEAD)."
-	last=
-	for f in "$tmp"/*.patch; do
-		b=$(basename "$f")
-		t=$(topic_of "$b")
-		[ "$t" != "$last" ] && header "$t"
-		last=$t
-		echo "$b"
-	done
-} >"$tmp/series"
+patches = sorted(f for f in os.listdir(tmp) if f.endswith('.patch'))
+out = ["# Patch series against Debian linux-source-6.1 (see README.md).",
+       "# Apply with 'make apply' (git am) or 'quilt push -a --fuzz=0'.",
+       "# Regenerate with 'make export' from build/linux (base..HEAD)."]
+last = None
+for p in patches:
+    t = old.get(key(p)) or guess(p)
+    if t != last:
+        out += [''] + HEADERS[t]
+        last = t
+    out.append(p)
+open(os.path.join(tmp, 'series'), 'w').write('\n'.join(out) + '\n')
+PY
 
 rm -f "$PATCHDIR"/*.patch
 mkdir -p "$PATCHDIR"
 mv "$tmp"/*.patch "$PATCHDIR/"
 mv "$tmp/series" "$SERIES_FILE"
 rm -rf "$tmp"
-# The tree now carries exactly what patches/ describes.
-stamp=$( (cat "$SERIES_FILE"; for p in $(series_patches); do cat "$PATCHDIR/$p"; done) | sha256sum | cut -c1-16)
-echo "$stamp $(git rev-parse HEAD)" >"$O/.applied"
+# When exporting build/linux itself, it now carries exactly patches/.
+if [ "$TREE" = "$SRC" ]; then
+	stamp=$( (cat "$SERIES_FILE"; for p in $(series_patches); do cat "$PATCHDIR/$p"; done) | sha256sum | cut -c1-16)
+	echo "$stamp $(git rev-parse HEAD)" >"$O/.applied"
+fi
 info "export: $n patches to ${PATCHDIR#$TOP/}/, series rewritten"

@@ -18,6 +18,8 @@ KSFT=$ROOT/kselftest
 HDR=$KOUT/usr/include
 rm -rf "$STAGE"
 mkdir -p "$ROOT"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,mnt,etc} "$KSFT"
+# The kernel opens /dev/console for init before devtmpfs is mounted.
+[ "$(id -u)" = 0 ] && mknod -m 600 "$ROOT/dev/console" c 5 1
 
 info "initramfs: exporting UAPI headers of $VARIANT kernel"
 logrun "$LOGS/headers-$VARIANT.log" make -C "$KTREE" O="$KOUT" headers_install ||
@@ -54,6 +56,7 @@ for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise 
 done
 cp "$VMSRC"/charge_reserved_hugetlb.sh "$VMSRC"/hugetlb_reparenting_test.sh \
 	"$VMSRC"/write_hugetlb_memory.sh "$KSFT/vm/"
+chmod +x "$KSFT"/vm/*.sh
 for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise \
 	 charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh; do
 	echo "vm:$t" >>"$KSFT/kselftest-list.txt"

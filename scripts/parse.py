@@ -160,6 +160,23 @@ def scan_splats(lines):
     return found
 
 
+def excerpt(lines, i):
+    """The report's first lines and its call trace, without register dumps."""
+    out = lines[i:i + 3]
+    for j in range(i + 1, min(len(lines), i + 80)):
+        if lines[j].startswith('Call Trace:'):
+            for l in lines[j:j + 40]:
+                if l.startswith(' </TASK>') or l.startswith('---[ end trace'):
+                    break
+                if l.startswith('RIP: 0033') or re.match(r'^R[A-Z0-9]{2}: ', l):
+                    break
+                out.append(l)
+            break
+        if any(rx.search(lines[j]) for rx, _ in SPLATS):
+            break
+    return out
+
+
 def load_times(path):
     """Per-line arrival times written by scripts/tee-times.py, if any."""
     try:
@@ -266,7 +283,7 @@ def main():
 
     for i, kind in splats[:5]:
         print('SPLAT %s at %s:%d' % (kind, args.log, i + 1))
-        for l in lines[max(0, i - 1):i + 12]:
+        for l in excerpt(lines, i):
             print('    ' + l)
     if len(splats) > 5:
         print('SPLAT ... %d more kernel reports in %s' % (len(splats) - 5, args.log))

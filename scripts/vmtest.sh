@@ -9,7 +9,9 @@ N=7
 step 1 $N "base (Debian linux-source-6.1 ${BASE:-default})"
 "$S/base.sh" || exit 1
 step 2 $N "apply series${SERIES:+ (SERIES=$SERIES)}"
-[ -x "$S/gen-selftest-patch.sh" ] && { "$S/gen-selftest-patch.sh" --update || exit 1; }
+if [ -d "$TOP/tools/testing/selftests/hugetlb" ] && [ -n "$(ls "$TOP/tools/testing/selftests/hugetlb")" ]; then
+	"$S/gen-selftest-patch.sh" --update || exit 1
+fi
 # The suite always comes from the patched tree, also for SERIES=none.
 SERIES= "$S/apply.sh" || exit 1
 [ "${SERIES:-}" = none ] && { "$S/apply.sh" || exit 1; }

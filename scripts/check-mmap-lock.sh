@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check-mmap-lock.sh: check that a kernel tree keeps mm->mmap_lock behind
+# the mmap locking API (include/linux/mmap_lock.h).
+#
+# usage: scripts/check-mmap-lock.sh [-k KBUILD_DIR] [-v] [KERNEL_TREE]
+#
+#   KERNEL_TREE    tree to check (default: build/linux, the patched tree)
+#   -k KBUILD_DIR  prepared x86_64 O= build dir of KERNEL_TREE used for the
+#                  compile probes (default: build/kbuild); the probes are
+#                  skipped if it has not been configured and prepared
+#   -v             list every offending line, not only the first few
+#
+# Checks, one line each, then "N passed, N failed[, N skipped]":
+#   open-coded    C code outside the API files that touches the lock itself
+#                 (mm->mmap_lock, init_mm.mmap_lock, __mmap_lock_rwsem(), ...);
+#                 comments and strings are ignored; expected 0
+#   stale-name    "mmap_sem" anywhere in the tree (docs, tools, comments),
+#                 except look-alike identifiers and the test_lockup module
+#                 parameter lock_mmap_sem, which is user ABI; expected 0
+#   abi-kept      test_lockup still has its lock_mmap_sem module parameter
+#   probe-bad     tests/mmap-lock/probe_bad.c (down_read(&mm->mmap_lock))
+#                 must fail to compile, with an incompatible pointer error
+#   probe-good    tests/mmap-lock/probe_good.c (mmap_read_lock(mm)) must build
+# Exit status is non-zero if any check failed.
+
+set -o pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROBES=$TOP/tests/mmap-lock
+KBUILD=$TOP/build/kbuild
+VERBOSE=0
+
+usage() { sed -n '5,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+while getopts "k:vh" opt; do
+	case $opt in
+	k) KBUILD=$OPTARG ;;
+	v) VERBOSE=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -le 1 ] || usage
+TREE=${1:-$TOP/build/linux}
+TREE=$(cd "$TREE" 2>/dev/null && pwd) || { echo "ERROR: no kernel tree at ${1:-$TOP/build/linux}" >&2; exit 2; }
+[ -f "$TREE/include/linux/mmap_lock.h" ] ||
+	{ echo "ERROR: $TREE has no include/linux/mmap_lock.h" >&2; exit 2; }
+case $KBUILD in /*) ;; *) KBUILD=$PWD/$KBUILD ;; esac
+
+passed=0
+failed=0
+skipped=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
+
+# show FILE: print the offending lines (first 10 unless -v), indented.
+show() {
+	local n
+	n=$(wc -l <"$1")
+	if [ "$VERBOSE" = 1 ] || [ "$n" -le 10 ]; then
+		sed 's/^/    /' "$1"
+	else
+		head -n 10 "$1" | sed 's/^/    /'
+		echo "    ... $((n - 10)) more (-v lists all)"
+	fi
+}
+
+echo "tree: $TREE"
+
+# --- a) open-coded users of the lock -------------------------------------
+#
+# Candidate files are C sources and headers mentioning mmap_lock.  Comments,
+# string and character literals are blanked (newlines kept, so line numbers
+# stay right) and what is left is searched for:
+#   X->mmap_lock / X.mmap_lock   any member access named mmap_lock
+#   (struct mm_struct, mmap_lock) offsetof() and similar
+#   __mmap_lock_rwsem(           the API's private accessor
+# The API files are exempt: include/linux/mmap_lock.h and mm/mmap_lock.c.
+# Two other structures have a member called mmap_lock; accesses through
+# their usual owners in their own drivers are not the mm's lock:
+#   drivers/infiniband/hw/cxgb4/  spinlock_t in struct c4iw_ucontext
+#   drivers/media/common/videobuf2/  struct mutex in struct vb2_queue
+(cd "$TREE" && grep -rlI --include='*.[ch]' --include='*.S' --include='*.rs' \
+	--exclude-dir=.git -e 'mmap_lock' . 2>/dev/null) | sed 's|^\./||' | sort |
+	grep -v -x -e 'include/linux/mmap_lock.h' -e 'mm/mmap_lock.c' >"$TMP/cand"
+
+(cd "$TREE" && xargs -r perl -e '
+	for my $f (@ARGV) {
+		open(my $fh, "<", $f) or next;
+		local $/;
+		my $s = <$fh>;
+		close $fh;
+		# blank comments and literals, keep newlines
+		$s =~ s{(/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\x27(?:\\.|[^\x27\\\n])*\x27)}
+		       { my $m = $1; $m =~ s/[^\n]/ /g; $m }gse;
+		my $n = 0;
+		for my $l (split /\n/, $s, -1) {
+			$n++;
+			my @hit;
+			while ($l =~ /(\w*)\s*\)?\s*(?:->|\.)\s*mmap_lock\b/g) {
+				my $owner = $1;
+				next if $f =~ m{^drivers/infiniband/hw/cxgb4/} &&
+					$owner =~ /^(ucontext|context)$/;
+				next if $f =~ m{^drivers/media/common/videobuf2/} &&
+					$owner eq "q";
+				push @hit, 1;
+			}
+			push @hit, 1 while $l =~ /struct\s+mm_struct\s*,\s*mmap_lock\b/g;
+			push @hit, 1 while $l =~ /\b__mmap_lock_rwsem\s*\(/g;
+			(my $t = $l) =~ s/^\s+//;
+			print "$f:$n: $t\n" for @hit;
+		}
+	}' <"$TMP/cand") >"$TMP/open" || true
+nopen=$(wc -l <"$TMP/open")
+echo "open-coded mmap_lock uses outside the API: $nopen (in $(cut -d: -f1 "$TMP/open" | sort -u | wc -l) files, $(wc -l <"$TMP/cand") candidate files scanned)"
+if [ "$nopen" -eq 0 ]; then
+	pass "open-coded: no direct use of mm->mmap_lock outside the mmap locking API"
+else
+	show "$TMP/open"
+	fail "open-coded: $nopen direct uses of mm->mmap_lock outside the mmap locking API"
+fi
+
+# --- stale mmap_sem -------------------------------------------------------
+#
+# Every file in the tree (docs, tools, scripts included).  Allowed:
+#   dup_mmap_sem, i_mmap_sem, out_mmap_sem, immap_sema   other things
+#   lock_mmap_sem in lib/test_lockup.c, but only where the module
+#   parameter is declared (module_param*() and MODULE_PARM_DESC()): that
+#   name is user ABI.  Any other use of it (e.g. as a variable) counts.
+(cd "$TREE" && grep -rnI --exclude-dir=.git -e 'mmap_sem' . 2>/dev/null) |
+	sed 's|^\./||' | perl -ne '
+		my ($f, $n, $l) = /^([^:]*):(\d+):(.*)$/ or next;
+		my $abi = $f eq "lib/test_lockup.c" &&
+			$l =~ /^\s*(module_param\w*|MODULE_PARM_DESC)\s*\(\s*lock_mmap_sem\b/;
+		(my $t = $l) =~ s/\b(dup_mmap_sem|i_mmap_sem|out_mmap_sem|immap_sema)\b//g;
+		$t =~ s/\block_mmap_sem\b// if $abi;
+		next unless $t =~ /mmap_sem/;
+		$l =~ s/^\s+//;
+		$l = substr($l, 0, 100) . " ..." if length($l) > 100;
+		print "$f:$n: $l\n";' >"$TMP/stale"
+nstale=$(wc -l <"$TMP/stale")
+nabi=$(grep -cE '^\s*(module_param\w*|MODULE_PARM_DESC)\s*\(\s*lock_mmap_sem\b' "$TREE/lib/test_lockup.c" 2>/dev/null)
+echo "stale mmap_sem mentions: $nstale (plus $nabi lines declaring the lock_mmap_sem ABI parameter, allowed)"
+if [ "$nstale" -eq 0 ]; then
+	pass "stale-name: no stale mmap_sem outside the lock_mmap_sem module parameter"
+else
+	show "$TMP/stale"
+	fail "stale-name: $nstale stale mentions of mmap_sem"
+fi
+
+if grep -qE '^\s*module_param\w*\(\s*lock_mmap_sem\b' "$TREE/lib/test_lockup.c" 2>/dev/null; then
+	pass "abi-kept: test_lockup still has its lock_mmap_sem module parameter"
+else
+	fail "abi-kept: test_lockup lost its lock_mmap_sem module parameter (user ABI)"
+fi
+
+# --- b) compile probes ----------------------------------------------------
+#
+# Built as an external-module style object (make M=) against KBUILD, which
+# must be an O= build directory of TREE that has been configured and
+# prepared (make prepare, or any kernel build).  Nothing is written to the
+# kernel tree or to KBUILD; objects land in a scratch directory.
+if [ ! -f "$KBUILD/.config" ] || [ ! -f "$KBUILD/include/generated/autoconf.h" ] ||
+   [ ! -d "$KBUILD/arch/x86/include/generated" ]; then
+	skip "probe-bad: $KBUILD is not a configured and prepared x86 build dir (-k DIR)"
+	skip "probe-good: $KBUILD is not a configured and prepared x86 build dir (-k DIR)"
+else
+	src=$(readlink -f "$KBUILD/source" 2>/dev/null)
+	[ -z "$src" ] || [ "$src" = "$TREE" ] ||
+		echo "note: $KBUILD was prepared from $src, compiling probes against $TREE"
+	lock=()
+	command -v flock >/dev/null && lock=(flock "${KBUILD_LOCK:-/tmp/kbuild.lock}")
+	cc=gcc
+	command -v ccache >/dev/null && cc="ccache gcc"
+
+	# probe NAME: build $PROBES/NAME.c as NAME.o; output in $TMP/NAME.log
+	probe() {
+		local d=$TMP/$1
+		mkdir -p "$d"
+		cp "$PROBES/$1.c" "$d/"
+		echo "obj-m := $1.o" >"$d/Kbuild"
+		"${lock[@]}" make -s -C "$TREE" O="$KBUILD" ARCH=x86_64 CC="$cc" \
+			M="$d" "$1.o" >"$TMP/$1.log" 2>&1 && [ -f "$d/$1.o" ]
+	}
+
+	if probe probe_good; then
+		pass "probe-good: mmap_read_lock(mm) builds"
+	else
+		sed 's/^/    /' "$TMP/probe_good.log" | tail -n 20
+		fail "probe-good: mmap_read_lock(mm) does not build (see above)"
+	fi
+
+	if probe probe_bad; then
+		fail "probe-bad: down_read(&mm->mmap_lock) still builds"
+	elif grep -qE 'incompatible-pointer-types|incompatible type for argument' "$TMP/probe_bad.log"; then
+		pass "probe-bad: down_read(&mm->mmap_lock) is refused: $(grep -m1 -oE 'error: [^[]*' "$TMP/probe_bad.log" | sed 's/ *$//')"
+	else
+		sed 's/^/    /' "$TMP/probe_bad.log" | tail -n 20
+		fail "probe-bad: did not build, but not because of the lock's type (see above)"
+	fi
+fi
+
+echo "$passed passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
+[ "$failed" -eq 0 ]
