@@ -56,9 +56,13 @@ if os.path.exists(series):
             old[key(line.split()[0])] = section
 
 def guess(name):
-    if 'selftests-hugetlb' in name:
+    text = open(os.path.join(tmp, name)).read()
+    subject = re.search(r'^Subject: (.*)$', text, re.M).group(1)
+    files = re.findall(r'^\+\+\+ b/(\S+)', text, re.M)
+    if any(f.startswith('tools/testing/selftests/hugetlb/') for f in files):
         return 'selftests'
-    if 'hugetlb' in name or 'region' in name or 'resv' in name:
+    if re.search(r'hugetlb|region|resv_map', subject) or \
+            any(f.startswith('tools/testing/hugetlb_region/') for f in files):
         return 'region'
     return 'mmap_lock'
 
