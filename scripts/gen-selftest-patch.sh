@@ -102,19 +102,29 @@ if new not in lines:
     lines.insert(j, new)
     open(mt, 'w').write('\n'.join(lines))
 EOF
-git add -A "$DIR" tools/testing/selftests/Makefile MAINTAINERS
+# -f: Debian's tree ignores everything at its top level (/* in .gitignore).
+git add -f -A "$DIR" tools/testing/selftests/Makefile MAINTAINERS ||
+	die "git add of the selftests failed in $WT"
+git diff --cached --quiet -- "$DIR" && die "no selftest files staged in $WT"
 GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z" \
 	git commit -q -F "$MSG" || die "commit of the selftest patch failed"
 num=$(series_patches | grep -n -x -F "${name:-none}" | cut -d: -f1)
 [ -z "$num" ] && num=$(($(series_patches | wc -l) + 1))
-out=$(git format-patch -q --no-signature --zero-commit --start-number "$num" -1 -o "$WT/.out" HEAD) ||
-	die "git format-patch failed"
+out=$(git format-patch --no-signature --zero-commit --start-number "$num" -1 -o "$WT/.out" HEAD) &&
+	[ -f "$out" ] || die "git format-patch of the selftest commit failed in $WT"
 new=$(basename "$out")
 if [ -n "$name" ] && [ "$name" != "$new" ]; then
 	rm -f "$PATCHDIR/$name"
 	sed -i "s|^$name\$|$new|" "$SERIES_FILE"
 elif [ -z "$name" ]; then
-	printf '\n# Topic: hugetlbfs reservation selftests\n%s\n' "$new" >>"$SERIES_FILE"
+	cat >>"$SERIES_FILE" <<-EOF
+
+	# Topic: hugetlbfs reservation selftests
+	#   Generated from tools/testing/selftests/hugetlb by
+	#   scripts/gen-selftest-patch.sh; do not edit the patch by hand.
+	#   Status: ready for review.  Posted: not yet (make mbox).
+	$new
+	EOF
 fi
 mv "$out" "$PATCHDIR/$new"
 rm -rf "$WT/.out"
