@@ -5,7 +5,7 @@
 # KVM=1 opts in.  The guest ends the run with `reboot -f` and -no-reboot makes
 # that (and a panic, panic=-1) exit QEMU; a hard timeout covers hangs.
 #
-# Knobs: MEM (MiB, 1536), CPUS (2), POOL (huge pages, 128), TIMEOUT (s, 900),
+# Knobs: MEM (MiB, 1536), CPUS (2), POOL (huge pages, 128), TIMEOUT (s, 600),
 # TESTS (collection:test,...), BENCH=1, INIT_DRILL=panic|hang|exit|splat,
 # CONSOLE_LOG (where to write the log).
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,7 @@ need_pkgs qemu-system-x86
 MEM=${MEM:-1536}
 CPUS=${CPUS:-2}
 POOL=${POOL:-128}
-TIMEOUT=${TIMEOUT:-900}
+TIMEOUT=${TIMEOUT:-600}
 kernel=$KOUT/arch/x86/boot/bzImage
 initrd=$O/initramfs-$VARIANT/initramfs.cpio.gz
 CONSOLE_LOG=${CONSOLE_LOG:-$LOGS/console-$VARIANT.log}

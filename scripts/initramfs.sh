@@ -8,7 +8,7 @@
 # patched tree, so SERIES=none runs the very same tests on the base kernel.
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs busybox-static cpio gzip rsync
+need_pkgs busybox-static cpio gzip bash psmisc
 [ -d "$KTREE" ] || die "kernel tree $KTREE missing; run 'make apply' first"
 [ -f "$KOUT/.config" ] || die "$KOUT/.config missing; run 'make config' first"
 
@@ -63,15 +63,21 @@ for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise 
 done
 info "initramfs: $(wc -l <"$KSFT/kselftest-list.txt") tests in kselftest-list.txt"
 
-# busybox provides the shell and tools; the vm scripts want bash, which
-# busybox ash stands in for well enough for these two scripts.
+# busybox provides the shell and the tools.
 run cp /bin/busybox "$ROOT/bin/busybox"
 for app in $("$ROOT/bin/busybox" --list-full); do
 	[ -e "$ROOT/$app" ] || ln -s /bin/busybox "$ROOT/$app"
 done
-rm -f "$ROOT/bin/bash"
-printf '#!/bin/sh\nexec /bin/sh "$@"\n' >"$ROOT/bin/bash"
-chmod +x "$ROOT/bin/bash"
+# selftests/vm's cgroup scripts need real bash and psmisc's killall --wait:
+# copy them and the libraries they link against.
+for bin in /bin/bash /usr/bin/killall; do
+	rm -f "$ROOT$bin"
+	cp "$bin" "$ROOT$bin"
+	for lib in $(ldd "$bin" | grep -oE '/[^ ]+\.so[^ ]*'); do
+		mkdir -p "$ROOT$(dirname "$lib")"
+		cp -L "$lib" "$ROOT$lib"
+	done
+done
 # kselftest's runner calls "timeout --foreground", which busybox lacks.
 rm -f "$ROOT/usr/bin/timeout"
 cat >"$ROOT/usr/bin/timeout" <<'EOF'
