@@ -8,6 +8,9 @@ need_pkgs make gcc flex bison bc libelf-dev libssl-dev ccache
 
 cc=gcc
 command -v ccache >/dev/null && [ "${CCACHE:-1}" = 1 ] && cc="ccache gcc"
+# Paths under the build directory are hashed relative to it, so a fresh
+# clone elsewhere still hits the cache of an earlier one.
+export CCACHE_BASEDIR=$O
 log=$LOGS/build-$VARIANT.log
 info "build: bzImage for $VARIANT, -j$JOBS, CC=$cc"
 start=$(date +%s)

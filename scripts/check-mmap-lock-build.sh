@@ -7,8 +7,8 @@
 #
 # usage: scripts/check-mmap-lock-build.sh [-o OUTDIR] [BASE_TREE [PATCHED_TREE]]
 #
-#   BASE_TREE      unpatched tree (default: build/linux-base, else a git
-#                  worktree of tag "base" of PATCHED_TREE made under OUTDIR)
+#   BASE_TREE      unpatched tree (default: build/linux-base, else an export
+#                  of tag "base" of PATCHED_TREE made under OUTDIR)
 #   PATCHED_TREE   patched tree (default: build/linux)
 #   -o OUTDIR      where build dirs, logs and the summary go
 #                  (default: build/mmap-lock-build)
@@ -41,9 +41,13 @@ if [ -z "$BASE" ]; then
 	if [ -d "$TOP/build/linux-base/mm" ]; then
 		BASE=$TOP/build/linux-base
 	else
+		# an export of tag base; leaves PATCHED and its .git untouched
 		BASE=$OUT/base-tree
-		[ -d "$BASE/mm" ] || git -C "$PATCHED" worktree add -f --detach "$BASE" base >/dev/null ||
-			{ echo "ERROR: cannot make a worktree of tag base from $PATCHED" >&2; exit 2; }
+		if [ ! -d "$BASE/mm" ]; then
+			rm -rf "$BASE" && mkdir -p "$BASE" &&
+			git -C "$PATCHED" archive --format=tar base | tar -x -C "$BASE" ||
+			{ echo "ERROR: cannot export tag base of $PATCHED" >&2; exit 2; }
+		fi
 	fi
 fi
 BASE=$(cd "$BASE" && pwd) || exit 2

@@ -7,6 +7,7 @@
 # the kernel build and boot.
 . "$(dirname "$0")/lib.sh"
 
+build_lock
 CHK=$O/check
 mkdir -p "$CHK"
 pass=0 fail=0 skip=0
@@ -55,9 +56,7 @@ t apply-series "$TOP/scripts/apply.sh"
 t quilt-push "$TOP/tests/test_quilt.sh"
 t checkpatch-strict "$TOP/tests/test_checkpatch.sh"
 t config-option-cannot-stick "$TOP/tests/test_config.sh"
-[ -x "$TOP/scripts/check-mmap-lock.sh" ] && t mmap-lock-grep "$TOP/scripts/check-mmap-lock.sh" --grep-only "$SRC"
-[ -d "$SRC/tools/testing/hugetlb_region" ] &&
-	t region-harness make -C "$SRC/tools/testing/hugetlb_region" run
+t region-harness make -C "$SRC/tools/testing/hugetlb_region" run
 
 if [ "${QUICK:-0}" = 1 ]; then
 	summary
@@ -67,6 +66,7 @@ fi
 info "check: make vmtest (full pipeline on the patched kernel)"
 t vmtest "$TOP/scripts/vmtest.sh"
 grep -E '^[0-9]+ passed, [0-9]+ failed' "$CHK/vmtest.log" | tail -1 | sed 's/^/    vmtest: /'
-[ -x "$TOP/scripts/check-mmap-lock.sh" ] && t mmap-lock-compile-probe "$TOP/scripts/check-mmap-lock.sh" --probe-only "$SRC"
-[ -x "$TOP/tests/test_runner_failures.sh" ] && t runner-failures "$TOP/tests/test_runner_failures.sh"
+# Needs the prepared build directory vmtest leaves behind.
+t mmap-lock-api "$TOP/scripts/check-mmap-lock.sh" -k "$KOUT" "$SRC"
+t runner-failures "$TOP/tests/test_runner_failures.sh"
 summary

@@ -8,7 +8,7 @@
 # patched tree, so SERIES=none runs the very same tests on the base kernel.
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs busybox-static cpio gzip bash psmisc
+need_pkgs busybox-static cpio gzip bash psmisc procps
 [ -d "$KTREE" ] || die "kernel tree $KTREE missing; run 'make apply' first"
 [ -f "$KOUT/.config" ] || die "$KOUT/.config missing; run 'make config' first"
 
@@ -57,6 +57,23 @@ done
 cp "$VMSRC"/charge_reserved_hugetlb.sh "$VMSRC"/hugetlb_reparenting_test.sh \
 	"$VMSRC"/write_hugetlb_memory.sh "$KSFT/vm/"
 chmod +x "$KSFT"/vm/*.sh
+# These two start background writers; when the runner's timeout ends the
+# script, the writers would keep the runner's output pipe open and hang the
+# whole run.  Run each in its own session and end the session with it.
+for t in charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh; do
+	mv "$KSFT/vm/$t" "$KSFT/vm/${t%.sh}.real.sh"
+	cat >"$KSFT/vm/$t" <<EOF
+#!/bin/sh
+setsid ./${t%.sh}.real.sh "\$@" &
+pid=\$!
+trap 'kill -KILL -\$pid 2>/dev/null; exit 124' TERM INT
+wait \$pid
+rc=\$?
+kill -KILL -\$pid 2>/dev/null
+exit \$rc
+EOF
+	chmod +x "$KSFT/vm/$t"
+done
 for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise \
 	 charge_reserved_hugetlb.sh hugetlb_reparenting_test.sh; do
 	echo "vm:$t" >>"$KSFT/kselftest-list.txt"
@@ -68,9 +85,9 @@ run cp /bin/busybox "$ROOT/bin/busybox"
 for app in $("$ROOT/bin/busybox" --list-full); do
 	[ -e "$ROOT/$app" ] || ln -s /bin/busybox "$ROOT/$app"
 done
-# selftests/vm's cgroup scripts need real bash and psmisc's killall --wait:
+# selftests/vm's cgroup scripts need real bash, psmisc's killall --wait and pgrep:
 # copy them and the libraries they link against.
-for bin in /bin/bash /usr/bin/killall; do
+for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep; do
 	rm -f "$ROOT$bin"
 	cp "$bin" "$ROOT$bin"
 	for lib in $(ldd "$bin" | grep -oE '/[^ ]+\.so[^ ]*'); do

@@ -119,5 +119,14 @@ series_patches() {
 		awk '{print $1}'
 }
 
+# build_lock: one run that changes the trees at a time per build directory;
+# nested scripts inherit the lock.
+build_lock() {
+	[ "${BUILD_LOCKED:-}" = "$O" ] && return 0
+	exec 9>"$O/.vmtest.lock"
+	flock -n 9 || { info "waiting for another run in $O"; flock 9; }
+	export BUILD_LOCKED=$O
+}
+
 NPROC=$(nproc)
 JOBS=${JOBS:-$((NPROC + 1))}

@@ -269,9 +269,11 @@ def main():
             sum(c.status in ('FAIL', 'ERROR') for c in top),
             sum(c.status == 'SKIP' for c in top))
     theirs = kunit_top_level(lines, kdir) if top else None
-    if isinstance(theirs, tuple) and theirs != ours and not problems:
-        problems.append('kunit_parser reads the top level as %d passed, %d failed, '
-                        '%d skipped; this parser as %d/%d/%d' % (theirs + ours))
+    # kunit_parser stops at output it does not expect (it was written for
+    # KUnit), so a disagreement is reported but is not a verdict.
+    if isinstance(theirs, tuple) and theirs != ours:
+        print('note: kunit_parser reads the top level as %d passed, %d failed, '
+              '%d skipped; this parser as %d/%d/%d' % (theirs + ours))
 
     counts = {'PASS': 0, 'FAIL': 0, 'SKIP': 0, 'ERROR': 0}
     for c in cases:

@@ -8,8 +8,7 @@ S=$TOP/scripts
 N=7
 # One run per build directory at a time: a second one would reset the tree
 # under the first.
-exec 9>"$O/.vmtest.lock"
-flock -n 9 || { info "vmtest: waiting for another run in $O"; flock 9; }
+build_lock
 step 1 $N "base (Debian linux-source-6.1 ${BASE:-default})"
 "$S/base.sh" || exit 1
 step 2 $N "apply series${SERIES:+ (SERIES=$SERIES)}"
