@@ -18,7 +18,7 @@ for f in "${fragments[@]}"; do
 done
 
 mkdir -p "$KOUT"
-log=$LOGS/config-$VARIANT.log
+log=$LOGS/config-$(basename "$KOUT").log
 : >"$log"
 info "config: tinyconfig + ${fragments[*]#$TOP/} -> $KOUT/.config"
 logrun "$log.tiny" make -C "$KTREE" O="$KOUT" ARCH=x86_64 tinyconfig ||

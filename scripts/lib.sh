@@ -31,6 +31,8 @@ else
 	VARIANT=patched
 fi
 [ "${DEBUG:-0}" = 1 ] && KOUT=$KOUT-debug && VARIANT=$VARIANT-debug
+# KOUT_DIR: build the same tree into another output directory (tests).
+[ -n "${KOUT_DIR:-}" ] && KOUT=$KOUT_DIR
 
 _t0=${_T0:-$(date +%s)}
 export _T0=$_t0

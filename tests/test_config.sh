@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 # KASAN_SW_TAGS exists only on arm64; HUGETLB_PAGE_FREE_VMEMMAP needs
 # options tinyconfig lacks -- either way it cannot stick on x86_64 tinyconfig.
 printf 'CONFIG_KASAN_SW_TAGS=y\n' >"$tmp/bad.config"
-O=$O/check-config EXTRA_CONFIG=$tmp/bad.config "$TOP/scripts/config.sh" >"$tmp/out" 2>&1
+KOUT_DIR=$O/check-config EXTRA_CONFIG=$tmp/bad.config "$TOP/scripts/config.sh" >"$tmp/out" 2>&1
 rc=$?
 cat "$tmp/out"
 [ $rc -ne 0 ] || { echo "config.sh accepted an option that did not stick"; exit 1; }

@@ -16,7 +16,8 @@ export QUILT_PATCHES=$PATCHDIR QUILT_SERIES=$SERIES_FILE QUILT_PC=$wt/.pc
 run quilt push -a -q --fuzz=0 || { echo "quilt push -a --fuzz=0 failed"; exit 1; }
 [ "$(quilt applied | wc -l)" -eq "$n" ] || { echo "quilt applied $(quilt applied | wc -l) of $n"; exit 1; }
 rm -rf .pc
-git add -A . >/dev/null
+# -f: Debian's .gitignore ignores everything new at the top level.
+git add -A -f . >/dev/null
 if ! git diff --cached --quiet "$(cat "$O/.applied" | cut -d' ' -f2)"; then
 	git diff --cached --stat "$(cat "$O/.applied" | cut -d' ' -f2)" | tail -5
 	echo "quilt tree differs from the git am tree"
