@@ -70,13 +70,16 @@ vm = '%d passed, %d failed, %d skipped' % (st.count('PASS'), st.count('FAIL') + 
 progs = sorted({t['path'].split('.')[1] for t in res['tests'] if t['path'].startswith('hugetlb.')})
 new_cases = sum(1 for t in res['tests'] if t['path'].startswith('hugetlb.'))
 bench = [l.rstrip() for l in open(os.path.join(o, 'bench.txt')) if l.strip()]
-ratios = [l for l in bench if l.startswith('ratio ')]
-mem = [l for l in bench if 'bytes' in l and ('region' in l or 'memory' in l)]
+ratios = [l for l in bench if l.startswith('ratio ') and 'N=1000000' not in l]
+mem = [l for l in bench if l.startswith('memory per region') or l.startswith('target ')]
 
+verdict = 'kernel log clean' if not res['splats'] else '%d kernel reports' % len(res['splats'])
+if res['problems']:
+    verdict += '; run problems: ' + '; '.join(res['problems'])
 numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM on):', '',
            '  make vmtest: %s; %d cases in %d programs of the new' % (vm, new_cases, len(progs)),
            '  tools/testing/selftests/hugetlb, the rest from selftests/vm;',
-           '  %s' % ('kernel log clean' if not res['splats'] else '%d kernel reports' % len(res['splats'])), '',
+           '  %s' % verdict, '',
            '  make bench (userspace, callgrind instructions, old = 6.1 list with',
            '  coalescing, new = this series):']
 numbers += ['    ' + l for l in ratios + mem]
@@ -88,7 +91,15 @@ numbers += ['', 'The cost: 6.1 coalesces a sequentially faulted private mapping 
             'one region, this series keeps one region per page (see the region',
             'memory line above); that is the price of per-region uncharge info.']
 
-changes = open(os.path.join(top, 'cover', 'changes')).read().strip()
+# cover/changes: a "vN:" line, then that version's items.
+changes, cur = [], None
+for l in open(os.path.join(top, 'cover', 'changes')):
+    m = re.match(r'^v(\d+):\s*$', l)
+    if m:
+        cur = m.group(1)
+    elif cur == version and l.strip():
+        changes.append(l.rstrip())
+changes = '\n'.join(changes) or '- (none recorded in cover/changes)'
 base = ['base-commit: %s' % info['base_commit'],
         'base-debian: linux-source-6.1 %s (sha256 %s)' % (info['debian_version'], info['tarball_sha256']),
         'base-kernelversion: %s' % info['kernelversion'],
