@@ -72,7 +72,8 @@ out = ["# Patch series against Debian linux-source-6.1 (see README.md).",
        "# Regenerate with 'make export' from build/linux (base..HEAD)."]
 last = None
 for p in patches:
-    t = old.get(key(p)) or guess(p)
+    # A new patch inside the leading fixes block is a fix too.
+    t = old.get(key(p)) or ('fixes' if last == 'fixes' and guess(p) != 'selftests' else guess(p))
     if t != last:
         out += [''] + HEADERS[t]
         last = t
