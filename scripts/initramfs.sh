@@ -57,6 +57,8 @@ done
 cp "$VMSRC"/charge_reserved_hugetlb.sh "$VMSRC"/hugetlb_reparenting_test.sh \
 	"$VMSRC"/write_hugetlb_memory.sh "$KSFT/vm/"
 chmod +x "$KSFT"/vm/*.sh
+# The cgroup scripts run dozens of sub-cases; under TCG that is minutes.
+echo "timeout=300" >"$KSFT/vm/settings"
 # These two start background writers; when the runner's timeout ends the
 # script, the writers would keep the runner's output pipe open and hang the
 # whole run.  Run each in its own session and end the session with it.
