@@ -4,7 +4,7 @@
 #
 # Each test prints one line (PASS/FAIL/SKIP name, and the log on failure);
 # the last line is "N passed, N failed[, N skipped]".  QUICK=1 stops before
-# the kernel build and boot.
+# the kernel build and boot; FULL=1 adds the slow build comparisons.
 . "$(dirname "$0")/lib.sh"
 
 build_lock
@@ -69,4 +69,11 @@ grep -E '^[0-9]+ passed, [0-9]+ failed' "$CHK/vmtest.log" | tail -1 | sed 's/^/ 
 # Needs the prepared build directory vmtest leaves behind.
 t mmap-lock-api "$TOP/scripts/check-mmap-lock.sh" -k "$KOUT" "$SRC"
 t runner-failures "$TOP/tests/test_runner_failures.sh"
+# FULL=1: the slow ones (W=1/sparse/arm64 comparison of the mmap_lock
+# objects against the base: ~15 min warm; every prefix of the series
+# built in turn: about an hour on two cores).
+if [ "${FULL:-0}" = 1 ]; then
+	t mmap-lock-warnings "$TOP/scripts/check-mmap-lock-build.sh"
+	t bisect-check "$TOP/scripts/bisect-check.sh"
+fi
 summary
