@@ -42,7 +42,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m "$MEM" -smp "$CPUS,sockets=$CPUS"
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 echo "+ ${qemu[*]}" | sed "s/-append \(.*\)/-append '\1'/"
 # stdin from /dev/null: QEMU must not read the terminal of a CI job.
-LOGRUN_WATCH=$CONSOLE_LOG logrun "$LOGS/qemu-$VARIANT.log" bash -c 'timeout --kill-after=10 "$0" "${@:2}" </dev/null |
+LOGRUN_WATCH=$CONSOLE_LOG logrun "$LOGS/qemu-$VARIANT.log" bash -o pipefail -c 'timeout --kill-after=10 "$0" "${@:2}" </dev/null |
 	python3 "$1" "$CONSOLE_LOG"' "$TIMEOUT" "$TOP/scripts/tee-times.py" "${qemu[@]}"
 rc=$?
 secs=$(($(date +%s) - start))

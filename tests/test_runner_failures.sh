@@ -20,12 +20,19 @@ failures=0
 expect() {
 	local name=$1 pattern=$2 rc
 	shift 2
-	timeout 300 "$@" >"$tmp/$name.out" 2>&1
+	# A watchdog, not timeout(1): CMD may be a shell function.
+	"$@" >"$tmp/$name.out" 2>&1 &
+	local pid=$! wd
+	(sleep 300; kill -TERM $pid 2>/dev/null; echo hung >"$tmp/$name.hung") &
+	wd=$!
+	wait $pid
 	rc=$?
-	if [ $rc -eq 0 ]; then
-		echo "FAIL $name: exited 0"; failures=$((failures + 1))
-	elif [ $rc -eq 124 ]; then
+	kill $wd 2>/dev/null
+	wait $wd 2>/dev/null
+	if [ -e "$tmp/$name.hung" ]; then
 		echo "FAIL $name: the runner itself hung"; failures=$((failures + 1))
+	elif [ $rc -eq 0 ]; then
+		echo "FAIL $name: exited 0"; failures=$((failures + 1))
 	elif ! grep -E "$pattern" "$tmp/$name.out" | grep -q -E '(see |at )[^ ]+\.log'; then
 		echo "FAIL $name: no line matching '$pattern' with a log path:"
 		tail -5 "$tmp/$name.out" | sed 's/^/    /'
