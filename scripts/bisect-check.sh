@@ -6,8 +6,12 @@
 # base build does not have.
 . "$(dirname "$0")/lib.sh"
 
-WT=$O/bisect
-BOUT=$O/kbuild-bisect
+# Same layout as $O/linux + $O/kbuild one level down, so that with
+# CCACHE_BASEDIR the unchanged objects hit the cache of the main build.
+WT=$O/bisect/linux
+BOUT=$O/bisect/kbuild
+export CCACHE_BASEDIR=$O/bisect
+mkdir -p "$O/bisect"
 [ -d "$SRC/.git" ] || die "no base tree at $SRC; run 'make base' first"
 [ -e "$WT/.git" ] || run git -C "$SRC" worktree add -f --detach "$WT" base >/dev/null 2>&1 ||
 	die "cannot create worktree $WT"
