@@ -4,6 +4,9 @@
 # checkpatch.pl --strict with no error and no warning.
 . "$(dirname "$0")/../scripts/lib.sh"
 
+# checkpatch caches CamelCase names in the current directory: keep that in
+# the kernel tree, not in this repository.
+cd "$SRC" || exit 1
 n=0 bad=0
 for p in $(series_patches); do
 	n=$((n + 1))
