@@ -10,7 +10,7 @@
 # CONSOLE_LOG (where to write the log).
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs qemu-system-x86
+need_pkgs qemu-system-x86 python3
 MEM=${MEM:-1536}
 CPUS=${CPUS:-2}
 POOL=${POOL:-128}

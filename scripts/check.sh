@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 build_lock
+need_pkgs python3 quilt
 CHK=$O/check
 mkdir -p "$CHK"
 pass=0 fail=0 skip=0
