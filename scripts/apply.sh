@@ -5,6 +5,9 @@
 # unpatched base its own worktree ($O/linux-base) so both kernels can be
 # built side by side.
 #
+# Bases older than Debian 6.1.187-1 first get the stable fixes listed in
+# patches/prereq/series, each only when the base does not carry it.
+#
 # A patch that does not apply stops the run, naming the patch and the hunk.
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +32,8 @@ done
 
 # Skip the reset when the tree already carries exactly this series, so an
 # unchanged series costs no rebuild.
-stamp=$( (cat "$SERIES_FILE"; for p in "${patches[@]}"; do cat "$PATCHDIR/$p"; done) | sha256sum | cut -c1-16)
+stamp=$( (cat "$SERIES_FILE"; for p in "${patches[@]}"; do cat "$PATCHDIR/$p"; done
+	  for p in $(prereq_patches); do cat "$PREREQ_DIR/$p"; done) | sha256sum | cut -c1-16)
 cd "$SRC" || exit 1
 if [ "$(cat "$O/.applied" 2>/dev/null)" = "$stamp $(git rev-parse HEAD)" ] &&
    git diff --quiet HEAD; then
@@ -41,6 +45,7 @@ fi
 run git checkout -q -f -B series base || die "cannot check out base in $SRC"
 run git clean -q -fdx -e /.config >/dev/null
 rm -f "$O/.applied"
+apply_prereqs || exit 1
 n=0
 for p in "${patches[@]}"; do
 	n=$((n + 1))

@@ -71,6 +71,7 @@ cd "$WT" || exit 1
 [ -d "$(git rev-parse --git-path rebase-apply)" ] && git am --abort
 run git checkout -q -f --detach base
 git clean -q -fdx
+apply_prereqs >/dev/null || exit 1
 for p in $(series_patches); do
 	[ "$p" = "$name" ] && break
 	git am -q "$PATCHDIR/$p" >"$LOGS/gen-selftests.log" 2>&1 ||

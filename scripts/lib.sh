@@ -18,6 +18,7 @@ SRC=$O/linux			# patched kernel git tree (make apply)
 BASEINFO=$O/base.info		# written by base.sh, read by later steps
 SERIES_FILE=${SERIES_FILE:-$TOP/series}
 PATCHDIR=${PATCHDIR:-$TOP/patches}
+PREREQ_DIR=${PREREQ_DIR:-$PATCHDIR/prereq}	# stable fixes older bases lack
 mkdir -p "$LOGS"
 
 # SERIES=none runs everything on the unpatched base, in its own trees.
@@ -119,6 +120,33 @@ series_patches() {
 	[ -f "$SERIES_FILE" ] || die "series file $SERIES_FILE not found"
 	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^[[:space:]]*$/d' "$SERIES_FILE" |
 		awk '{print $1}'
+}
+
+# prereq_patches: stable fixes the series expects in its base, in order
+# (patches/prereq/series).  Newer bases carry them already.
+prereq_patches() {
+	[ -f "$PREREQ_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PREREQ_DIR/series" | awk '{print $1}'
+}
+
+# apply_prereqs: in the git tree in the current directory, sitting on the
+# base, git am each prerequisite the base does not carry yet.  One line per
+# prerequisite; a prerequisite that neither applies nor is already in the
+# base is an error.
+apply_prereqs() {
+	local p log=$LOGS/apply-prereq.log
+	for p in $(prereq_patches); do
+		[ -f "$PREREQ_DIR/$p" ] || { echo "ERROR: $PREREQ_DIR/series names $p, which does not exist" >&2; return 1; }
+		if git apply --check -R "$PREREQ_DIR/$p" >/dev/null 2>&1; then
+			echo "  prerequisite $p: already in base"
+		elif git am -q --whitespace=nowarn "$PREREQ_DIR/$p" >"$log" 2>&1; then
+			echo "  prerequisite $p: applied"
+		else
+			git am --abort >/dev/null 2>&1
+			echo "ERROR: prerequisite $p neither applies to nor is in the base (see $log)" >&2
+			return 1
+		fi
+	done
 }
 
 # build_lock: one run that changes the trees at a time per build directory;

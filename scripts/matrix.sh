@@ -15,36 +15,42 @@ mapfile -t versions < <(apt-cache madison linux-source-6.1 | awk '{print $3}' | 
 info "matrix: ${#versions[@]} versions: ${versions[*]}"
 oldest=${versions[0]}
 newest=${versions[-1]}
+top_o=$O
 results=()
 rc=0
 for v in "${versions[@]}"; do
-	mo=$O/matrix/$v
+	mo=$top_o/matrix/$v
 	mkdir -p "$mo"
-	export O=$mo BASE=$v
 	what="apply+build"
-	if [ "${MATRIX_STEPS:-full}" = apply ]; then
-		# Quick mode: does the series still git am onto every version?
-		what="apply only"
-		{ "$TOP/scripts/base.sh" && "$TOP/scripts/apply.sh"; } >"$mo/matrix.log" 2>&1
-	elif [ "$v" = "$oldest" ] || [ "$v" = "$newest" ]; then
+	[ "${MATRIX_STEPS:-full}" = apply ] && what="apply only"
+	[ "$what" = apply+build ] && { [ "$v" = "$oldest" ] || [ "$v" = "$newest" ]; } &&
 		what="apply+build+vmtest"
-		"$TOP/scripts/vmtest.sh" >"$mo/matrix.log" 2>&1
-	else
-		{ "$TOP/scripts/base.sh" && "$TOP/scripts/apply.sh" &&
-		  "$TOP/scripts/config.sh" && "$TOP/scripts/build.sh"; } >"$mo/matrix.log" 2>&1
-	fi
+	info "matrix: $v: $what (log $mo/matrix.log)"
+	# Each version gets its own O (subshell), so nothing leaks into the next.
+	(
+		export O=$mo BASE=$v
+		case $what in
+		"apply only")	"$TOP/scripts/base.sh" && "$TOP/scripts/apply.sh" ;;
+		apply+build)	"$TOP/scripts/base.sh" && "$TOP/scripts/apply.sh" &&
+				"$TOP/scripts/config.sh" && "$TOP/scripts/build.sh" ;;
+		*)		"$TOP/scripts/vmtest.sh" ;;
+		esac
+	) >"$mo/matrix.log" 2>&1
 	r=$?
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$mo/matrix.log" | tail -1)
 	err=$(grep -m1 '^ERROR' "$mo/matrix.log")
+	npre=$(grep -c '^  prerequisite .*: applied$' "$mo/matrix.log")
+	pre=""
+	[ "$npre" -gt 0 ] && pre=", +$npre prerequisite from patches/prereq"
 	if [ $r -eq 0 ]; then
-		line="PASS $v ($what${summary:+: $summary})"
+		line="PASS $v ($what$pre${summary:+: $summary})"
 	else
-		line="FAIL $v ($what: ${err:-${summary:-see log}}) (see $mo/matrix.log)"
+		line="FAIL $v ($what$pre: ${err:-${summary:-see log}}) (see $mo/matrix.log)"
 		rc=1
 	fi
 	echo "$line"
 	results+=("$line")
 done
-printf '%s\n' "${results[@]}" >"${O%/matrix/*}/matrix.txt"
+printf '%s\n' "${results[@]}" >"$top_o/matrix.txt"
 echo "$(printf '%s\n' "${results[@]}" | grep -c ^PASS) passed, $(printf '%s\n' "${results[@]}" | grep -c ^FAIL) failed"
 exit $rc

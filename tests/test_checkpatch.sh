@@ -8,7 +8,7 @@
 # the kernel tree, not in this repository.
 cd "$SRC" || exit 1
 n=0 bad=0
-for p in $(series_patches); do
+for p in $(series_patches) $(prereq_patches | sed 's|^|prereq/|'); do
 	n=$((n + 1))
 	out=$("$SRC/scripts/checkpatch.pl" --strict --quiet --show-types \
 		"$PATCHDIR/$p" 2>&1)
