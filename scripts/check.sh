@@ -53,6 +53,7 @@ info "check: base tree and series"
 "$TOP/scripts/base.sh" || { echo "FAIL base (cannot continue)"; fail=$((fail + 1)); summary; exit 1; }
 t apply-broken-patch "$TOP/tests/test_apply.sh" broken
 t apply-missing-patch "$TOP/tests/test_apply.sh" missing
+t apply-prerequisites "$TOP/tests/test_prereq.sh"
 t apply-series "$TOP/scripts/apply.sh"
 t quilt-push "$TOP/tests/test_quilt.sh"
 t checkpatch-strict "$TOP/tests/test_checkpatch.sh"
