@@ -237,21 +237,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Plain file helpers, also used from signal handlers. */
-static int write_str(const char *path, const char *val)
-{
-	size_t len = strlen(val);
-	ssize_t ret;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, len);
-	close(fd);
-	return ret == (ssize_t)len ? 0 : -1;
-}
-
+/* Also used from signal handlers. */
 static int read_str(const char *path, char *buf, size_t len)
 {
 	ssize_t ret;
@@ -276,7 +262,7 @@ static void knobs_restore(void)
 	for (i = ARRAY_SIZE(knobs) - 1; i >= 0; i--) {
 		if (!knobs[i].changed)
 			continue;
-		write_str(knobs[i].path, knobs[i].saved);
+		hugetlb_write_file(knobs[i].path, knobs[i].saved);
 		knobs[i].changed = false;
 	}
 }
@@ -306,7 +292,7 @@ static int knobs_set(char *why, size_t len)
 		}
 		if (!strcmp(kn->saved, kn->val))
 			continue;
-		if (write_str(kn->path, kn->val)) {
+		if (hugetlb_write_file(kn->path, kn->val)) {
 			snprintf(why, len, "cannot write %s to %s", kn->val,
 				 kn->path);
 			return -1;

@@ -55,7 +55,7 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_file(const char *path, const char *val)
+int hugetlb_write_file(const char *path, const char *val)
 {
 	size_t len = strlen(val);
 	ssize_t ret;
@@ -87,7 +87,7 @@ static int write_long(const char *path, long val)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%ld", val);
-	return write_file(path, buf);
+	return hugetlb_write_file(path, buf);
 }
 
 static int sysfs_counter(const char *name, long *val)
@@ -230,9 +230,9 @@ static void restore_pool(void)
 	if (getpid() != setup_pid)
 		return;
 	if (saved_oc_str[0])
-		write_file(oc_path, saved_oc_str);
+		hugetlb_write_file(oc_path, saved_oc_str);
 	if (saved_nr_str[0])
-		write_file(nr_path, saved_nr_str);
+		hugetlb_write_file(nr_path, saved_nr_str);
 }
 
 static void restore_on_signal(int sig)
@@ -847,7 +847,7 @@ int hugetlb_cgroup_setup(void)
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg_root);
 	if (word_in_file(path, "hugetlb"))
 		return 0;
-	if (write_file(path, "+hugetlb"))
+	if (hugetlb_write_file(path, "+hugetlb"))
 		return -1;
 	cg_enabled_by_us = true;
 	return 0;
@@ -860,7 +860,7 @@ void hugetlb_cgroup_cleanup(void)
 	if (!cg_enabled_by_us)
 		return;
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg_root);
-	write_file(path, "-hugetlb");
+	hugetlb_write_file(path, "-hugetlb");
 	cg_enabled_by_us = false;
 }
 
@@ -889,7 +889,7 @@ int hugetlb_cgroup_enter(const char *path)
 	char file[512];
 
 	snprintf(file, sizeof(file), "%s/cgroup.procs", path ? path : cg_root);
-	return write_file(file, "0");
+	return hugetlb_write_file(file, "0");
 }
 
 static void cgroup_file(char *buf, size_t len, const char *path,
@@ -919,5 +919,5 @@ int hugetlb_cgroup_write(const char *path, const char *file, const char *val)
 	char name[512];
 
 	cgroup_file(name, sizeof(name), path, file);
-	return write_file(name, val);
+	return hugetlb_write_file(name, val);
 }

@@ -76,6 +76,8 @@ extern unsigned long hpage_size;
 
 /* Counters and pool settings. */
 int hugetlb_read_counters(struct hugetlb_counters *c);
+/* Write @val to @path in one write(); async-signal-safe. */
+int hugetlb_write_file(const char *path, const char *val);
 int hugetlb_read_meminfo(struct hugetlb_counters *c);
 long hugetlb_available(void);
 long hugetlb_get_nr(void);
