@@ -41,7 +41,8 @@ for v in "${versions[@]}"; do
 	err=$(grep -m1 '^ERROR' "$mo/matrix.log")
 	npre=$(grep -c '^  prerequisite .*: applied$' "$mo/matrix.log")
 	pre=""
-	[ "$npre" -gt 0 ] && pre=", +$npre prerequisite from patches/prereq"
+	[ "$npre" -eq 1 ] && pre=", +1 prerequisite from patches/prereq"
+	[ "$npre" -gt 1 ] && pre=", +$npre prerequisites from patches/prereq"
 	if [ $r -eq 0 ]; then
 		line="PASS $v ($what$pre${summary:+: $summary})"
 	else
