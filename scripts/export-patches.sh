@@ -9,10 +9,27 @@
 TREE=${1:-$SRC}
 cd "$TREE" || die "no tree at $TREE; run 'make apply' first"
 git rev-parse -q --verify refs/tags/base >/dev/null || die "tag base missing in $SRC"
-n=$(git rev-list --count base..HEAD)
+# patch_subject FILE: the Subject of a format-patch file, unfolded, without
+# the [PATCH ...] prefix.
+patch_subject() {
+	awk '/^Subject: /{ s = $0; while ((getline l) > 0 && l ~ /^[ \t]/) s = s l; print s; exit }' "$1" |
+		sed 's/^Subject: \(\[[^]]*\] \)\?//'
+}
+
+# On an older base, apply.sh put the prerequisites it needed first; they
+# stay in patches/prereq/, not in the series.
+from=base
+for c in $(git rev-list --reverse base..HEAD); do
+	subject=$(git log -1 --format=%s "$c")
+	for p in $(prereq_patches); do
+		[ "$(patch_subject "$PREREQ_DIR/$p")" = "$subject" ] && from=$c && continue 2
+	done
+	break
+done
+n=$(git rev-list --count "$from"..HEAD)
 [ "$n" -gt 0 ] || die "no commits on top of base in $SRC"
 tmp=$(mktemp -d)
-run git format-patch -q --no-signature --zero-commit -o "$tmp" base..HEAD || die "git format-patch failed"
+run git format-patch -q --no-signature --zero-commit -o "$tmp" "$from"..HEAD || die "git format-patch failed"
 
 # Each patch keeps the series section it had (matched by file name without
 # its number); a new patch goes to the section its subject suggests.
