@@ -12,10 +12,10 @@
 SHELL := /bin/bash
 S := scripts
 
-export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH
+export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mbox matrix bisect-check guest-bench clean
+	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -27,6 +27,10 @@ vmtest:
 
 check:
 	@$(S)/check.sh
+
+# make vmtest / make check on a bare debootstrap root (needs root).
+fresh-check:
+	@$(S)/fresh-check.sh
 
 base:
 	@$(S)/base.sh
@@ -47,8 +51,8 @@ boot:
 	@$(S)/boot.sh
 
 parse:
-	@test -n "$(LOG)" || { echo "ERROR: usage: make parse LOG=path/to/console.log" >&2; exit 2; }
-	@python3 $(S)/parse.py $(LOG)
+	@test -n "$(LOG)" || { echo "ERROR: usage: make parse LOG=path/to/console.log [TESTS_LOG=...]" >&2; exit 2; }
+	@python3 $(S)/parse.py $(if $(TESTS_LOG),--tests $(TESTS_LOG)) $(LOG)
 
 # Regenerate the selftests patch from tools/testing/selftests/hugetlb.
 selftest-patch:

@@ -9,6 +9,7 @@
 # patches/prereq/series, each only when the base does not carry it.
 #
 # A patch that does not apply stops the run, naming the patch and the hunk.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 [ -d "$SRC/.git" ] || die "no base tree at $SRC; run 'make base' first"

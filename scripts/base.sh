@@ -6,6 +6,7 @@
 # BASE=VERSION picks a linux-source-6.1 version from the archive; the default
 # is the installed (or installable) candidate.  The tree is reused when the
 # recorded version matches.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs git xz-utils make gcc

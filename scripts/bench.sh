@@ -19,6 +19,7 @@
 # previous N as if quadratic, or hit while running) is reported as capped.
 #
 # Results go to stdout and to $O/bench.txt.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TREE=${1:-$SRC}

@@ -11,6 +11,7 @@
 # objects of every C file the series changes or whose local header it
 # changes.  Files of other architectures are listed, not compiled.
 # BISECT_OBJS=0 skips that second build.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # Same layout as $O/linux + $O/kbuild one level down, so that with
@@ -120,7 +121,7 @@ for p in "${patches[@]}"; do
 	fi
 	t1=$(date +%s)
 	new=$(warnings "$log" | comm -23 - "$LOGS/bisect-warnings.base")
-	objs=""
+	objinfo=""
 	if [ "${BISECT_OBJS:-1}" = 1 ]; then
 		olog=${log%.log}-objs.log
 		if ! build_objs "$olog"; then
@@ -129,7 +130,7 @@ for p in "${patches[@]}"; do
 			continue
 		fi
 		new=$(printf '%s\n' "$new" "$(warnings "$olog" | comm -23 - "$LOGS/bisect-warnings.base-objs")" | sed '/^$/d')
-		objs="; $nobjs allmodconfig objects $(($(date +%s) - t1))s"
+		objinfo="; $nobjs allmodconfig objects $(($(date +%s) - t1))s"
 		log="$log, $olog"
 	fi
 	if [ -n "$new" ]; then
@@ -137,7 +138,7 @@ for p in "${patches[@]}"; do
 		echo "$new" | head -5 | sed 's/^/    /'
 		bad=$((bad + 1))
 	else
-		echo "PASS $n/${#patches[@]} $p (bzImage $((t1 - t0))s$objs)"
+		echo "PASS $n/${#patches[@]} $p (bzImage $((t1 - t0))s$objinfo)"
 	fi
 done
 echo "bisect-check: ${#patches[@]} patches in $(($(date +%s) - start))s"

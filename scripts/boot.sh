@@ -5,9 +5,15 @@
 # KVM=1 opts in.  The guest ends the run with `reboot -f` and -no-reboot makes
 # that (and a panic, panic=-1) exit QEMU; a hard timeout covers hangs.
 #
+# Two serial ports, two logs: ttyS0 is the kernel console (CONSOLE_LOG,
+# written by QEMU itself), ttyS1 carries everything the guest's userspace
+# prints (TESTS_LOG, with per-line arrival times in TESTS_LOG.times).
+#
 # Knobs: MEM (MiB, 1536), CPUS (2), POOL (huge pages, 128), TIMEOUT (s, 600),
 # TESTS (collection:test,...), BENCH=1, INIT_DRILL=panic|hang|exit|splat,
-# CONSOLE_LOG (where to write the log).
+# VMTEST_APPEND (more vmtest.* knobs, see guest-init), CONSOLE_LOG and
+# TESTS_LOG (where to write the logs).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs qemu-system-x86 python3
@@ -18,7 +24,8 @@ TIMEOUT=${TIMEOUT:-600}
 kernel=$KOUT/arch/x86/boot/bzImage
 initrd=$O/initramfs-$VARIANT/initramfs.cpio.gz
 CONSOLE_LOG=${CONSOLE_LOG:-$LOGS/console-$VARIANT.log}
-export CONSOLE_LOG
+TESTS_LOG=${TESTS_LOG:-${CONSOLE_LOG%.log}.tests.log}
+export CONSOLE_LOG TESTS_LOG
 [ -f "$kernel" ] || die "no kernel at $kernel; run 'make kernel' first"
 [ -f "$initrd" ] || die "no initramfs at $initrd; run 'make initramfs' first"
 
@@ -32,25 +39,29 @@ append="console=ttyS0 panic=-1 softlockup_panic=0 vmtest.pool=$POOL vmtest.cpus=
 [ "${BENCH:-0}" = 1 ] && append+=" vmtest.bench=1"
 [ -n "${INIT_DRILL:-}" ] && append+=" vmtest.init=$INIT_DRILL"
 [ "${DEBUG:-0}" = 1 ] && append+=" kmemleak=on"
-append+=" ${APPEND:-}"
+append+=" ${VMTEST_APPEND:-} ${APPEND:-}"
 
-info "boot: $VARIANT kernel, ${accel[1]}, ${CPUS} CPUs, ${MEM}M, pool $POOL, timeout ${TIMEOUT}s -> ${CONSOLE_LOG#$TOP/}"
+info "boot: $VARIANT kernel, ${accel[1]}, ${CPUS} CPUs, ${MEM}M, pool $POOL, timeout ${TIMEOUT}s -> ${CONSOLE_LOG#"$TOP"/}, ${TESTS_LOG#"$TOP"/}"
 # -smp N,sockets=N: without ACPI only the MP table enumerates CPUs, one
 # per socket.
 start=$(date +%s)
+QEMU_PIDFILE=${CONSOLE_LOG%.log}.qemu.pid
+rm -f "$CONSOLE_LOG" "$TESTS_LOG" "$TESTS_LOG.times" "$QEMU_PIDFILE"
 qemu=(qemu-system-x86_64 "${accel[@]}" -m "$MEM" -smp "$CPUS,sockets=$CPUS"
-	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
+	-display none -monitor none -serial "file:$CONSOLE_LOG" -serial stdio
+	-pidfile "$QEMU_PIDFILE" -no-reboot -kernel "$kernel" -initrd "$initrd" -append "$append")
 echo "+ ${qemu[*]}" | sed "s/-append \(.*\)/-append '\1'/"
 # stdin from /dev/null: QEMU must not read the terminal of a CI job.
-LOGRUN_WATCH=$CONSOLE_LOG logrun "$LOGS/qemu-$VARIANT.log" bash -o pipefail -c 'timeout --kill-after=10 "$0" "${@:2}" </dev/null |
-	python3 "$1" "$CONSOLE_LOG"' "$TIMEOUT" "$TOP/scripts/tee-times.py" "${qemu[@]}"
+# shellcheck disable=SC2016 # expanded by the inner bash
+LOGRUN_WATCH=$TESTS_LOG logrun "$LOGS/qemu-$VARIANT.log" bash -o pipefail -c 'timeout --kill-after=10 "$0" "${@:2}" </dev/null |
+	python3 "$1" "$TESTS_LOG"' "$TIMEOUT" "$TOP/scripts/tee-times.py" "${qemu[@]}"
 rc=$?
 secs=$(($(date +%s) - start))
 echo "boot_seconds=$secs" >"$O/boot-$VARIANT.time"
 case $rc in
 0) info "boot: guest finished in ${secs}s" ;;
-124|137) echo "vmtest: TIMEOUT after ${TIMEOUT}s (killed by the runner)" >>"$CONSOLE_LOG"
-	die "guest timed out after ${TIMEOUT}s, killed (see $CONSOLE_LOG)" ;;
-*) echo "vmtest: QEMU exited with status $rc" >>"$CONSOLE_LOG"
-	die "QEMU exited with status $rc (see $CONSOLE_LOG)" ;;
+124|137) echo "vmtest: TIMEOUT after ${TIMEOUT}s (killed by the runner)" >>"$TESTS_LOG"
+	die "guest timed out after ${TIMEOUT}s, killed (see $CONSOLE_LOG, $TESTS_LOG)" ;;
+*) echo "vmtest: QEMU exited with status $rc" >>"$TESTS_LOG"
+	die "QEMU exited with status $rc (see $CONSOLE_LOG, $LOGS/qemu-$VARIANT.log)" ;;
 esac

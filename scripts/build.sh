@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # build.sh: make bzImage in $KOUT, ccache when present, full log in $LOGS.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs make gcc flex bison bc libelf-dev libssl-dev ccache

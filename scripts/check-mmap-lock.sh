@@ -89,6 +89,7 @@ echo "tree: $TREE"
 	--exclude-dir=.git -e 'mmap_lock' . 2>/dev/null) | sed 's|^\./||' | sort |
 	grep -v -x -e 'include/linux/mmap_lock.h' -e 'mm/mmap_lock.c' >"$TMP/cand"
 
+# shellcheck disable=SC2016 # perl code
 (cd "$TREE" && xargs -r perl -e '
 	for my $f (@ARGV) {
 		open(my $fh, "<", $f) or next;

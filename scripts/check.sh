@@ -4,11 +4,13 @@
 #
 # Each test prints one line (PASS/FAIL/SKIP name, and the log on failure);
 # the last line is "N passed, N failed[, N skipped]".  QUICK=1 stops before
-# the kernel build and boot; FULL=1 adds the slow build comparisons.
+# the kernel build and boot; FRESH=1 adds the bare-machine run
+# (scripts/fresh-check.sh); FULL=1 adds the slow build comparisons.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 build_lock
-need_pkgs python3 quilt
+need_pkgs python3 python3-ply python3-git quilt shellcheck
 CHK=$O/check
 mkdir -p "$CHK"
 pass=0 fail=0 skip=0
@@ -18,7 +20,8 @@ failed=()
 t() {
 	local name=$1 log=$CHK/$1.log rc
 	shift
-	local start=$(date +%s)
+	local start
+	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ]; then
@@ -45,7 +48,9 @@ summary() {
 
 info "check: unit tests of the scripts"
 t parser python3 "$TOP/tests/test_parse.py"
-t shell-syntax bash -c "for f in $TOP/scripts/*.sh $TOP/.ci/run; do bash -n \$f || exit 1; done; sh -n $TOP/scripts/guest-init"
+# shellcheck with the settings and exceptions of .shellcheckrc; the guest's
+# /init is busybox sh.
+t shellcheck bash -c "cd '$TOP' && shellcheck scripts/*.sh tests/*.sh .ci/run && shellcheck -s sh scripts/guest-init"
 t selftest-patch-drift "$TOP/scripts/gen-selftest-patch.sh" --check
 t selftest-patch-drift-detected "$TOP/tests/test_drift.sh"
 
@@ -74,6 +79,11 @@ t runner-failures "$TOP/tests/test_runner_failures.sh"
 # FULL=1: the slow ones (W=1/sparse/arm64 comparison of the mmap_lock
 # objects against the base: ~15 min warm; every prefix of the series
 # built in turn: about an hour on two cores).
+# FRESH=1 (what .ci/run sets): the same on a bare debootstrap root, where
+# only the scripts' own installs add packages (about 20 min).
+if [ "${FRESH:-0}" = 1 ]; then
+	t fresh-check "$TOP/scripts/fresh-check.sh"
+fi
 if [ "${FULL:-0}" = 1 ]; then
 	t mmap-lock-warnings "$TOP/scripts/check-mmap-lock-build.sh"
 	t bisect-check "$TOP/scripts/bisect-check.sh"

@@ -4,6 +4,7 @@
 # with DEBUG=1, + $EXTRA_CONFIG), then scripts/qemu.config last so the boot
 # options always win; merged with the tree's merge_config.sh.  Every option
 # the fragments ask for must survive olddefconfig.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs make gcc flex bison bc libelf-dev libssl-dev
@@ -44,7 +45,7 @@ for f in "${fragments[@]}"; do
 			sym=${sym#\# }
 			sym=${sym%% *}
 			got=$(grep -E "^(# )?${sym}[= ]" "$KOUT/.config" || echo "absent")
-			missing+=("$line (got: $got; from ${f#$TOP/})")
+			missing+=("$line (got: $got; from ${f#"$TOP"/})")
 		}
 	done <"$f"
 done

@@ -4,6 +4,7 @@
 # patches/ with git format-patch and rewrite `series`, one commented section
 # per topic.  The way to change the series: make apply, edit/rebase in
 # build/linux, make export, commit.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TREE=${1:-$SRC}
@@ -108,4 +109,4 @@ if [ "$TREE" = "$SRC" ]; then
 	stamp=$( (cat "$SERIES_FILE"; for p in $(series_patches); do cat "$PATCHDIR/$p"; done) | sha256sum | cut -c1-16)
 	echo "$stamp $(git rev-parse HEAD)" >"$O/.applied"
 fi
-info "export: $n patches to ${PATCHDIR#$TOP/}/, series rewritten"
+info "export: $n patches to ${PATCHDIR#"$TOP"/}/, series rewritten"

@@ -7,6 +7,7 @@
 # patch with git format-patch on top of the series patches before it (so its
 # Makefile and MAINTAINERS hunks apply in order) and either rewrites it
 # (--update) or fails when the patch and the directory differ (--check).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:---check}

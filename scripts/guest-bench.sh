@@ -4,6 +4,7 @@
 # hugetlb_fault_bench fault every page of a MAP_NORESERVE shared mapping and
 # of a private mapping in random order, as many pages as the guest pool
 # holds; print both and the base/patched ratio.  Results in $O/guest-bench.txt.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 export MEM=${MEM:-2048} POOL=${POOL:-800} TESTS=none BENCH=1 TIMEOUT=${TIMEOUT:-900}
@@ -14,13 +15,14 @@ for series in "" none; do
 	name=${series:-patched}
 	[ "$series" = none ] && name=base
 	info "guest-bench: $name kernel"
-	SERIES=$series "$S/base.sh" && SERIES= "$S/apply.sh" && SERIES=$series "$S/apply.sh" &&
+	SERIES=$series "$S/base.sh" && SERIES='' "$S/apply.sh" && SERIES=$series "$S/apply.sh" &&
 		SERIES=$series "$S/config.sh" && SERIES=$series "$S/build.sh" &&
 		SERIES=$series "$S/initramfs.sh" || die "preparing the $name kernel failed"
 	log=$LOGS/guest-bench-$name.log
+	tlog=${log%.log}.tests.log
 	SERIES=$series CONSOLE_LOG=$log "$S/boot.sh" || die "guest-bench boot of the $name kernel failed (see $log)"
-	grep -q '^fault_bench ' "$log" || die "no fault_bench output from the $name kernel (see $log)"
-	grep '^fault_bench ' "$log" | sed "s/^/$name /" | tee -a "$out.tmp"
+	grep -q '^fault_bench ' "$tlog" || die "no fault_bench output from the $name kernel (see $tlog)"
+	grep '^fault_bench ' "$tlog" | sed "s/^/$name /" | tee -a "$out.tmp"
 done
 python3 - "$out.tmp" <<'PY' | tee -a "$out.tmp"
 import re, sys

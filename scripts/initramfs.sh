@@ -6,9 +6,10 @@
 #
 # The new suite (tools/testing/selftests/hugetlb) always comes from the
 # patched tree, so SERIES=none runs the very same tests on the base kernel.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs busybox-static cpio gzip bash psmisc procps
+need_pkgs busybox-static cpio gzip bash psmisc procps rsync
 [ -d "$KTREE" ] || die "kernel tree $KTREE missing; run 'make apply' first"
 [ -f "$KOUT/.config" ] || die "$KOUT/.config missing; run 'make config' first"
 
@@ -50,6 +51,7 @@ VMSRC=$KTREE/tools/testing/selftests/vm
 mkdir -p "$KSFT/vm"
 for t in map_hugetlb hugepage-mmap hugepage-shm hugepage-mremap hugetlb-madvise write_to_hugetlbfs; do
 	echo "+ gcc $CFLAGS -I $KTREE/tools/testing/selftests $VMSRC/$t.c -o vm/$t" >>"$LOGS/selftests-vm-$VARIANT.log"
+	# shellcheck disable=SC2086 # CFLAGS is a list of options
 	gcc $CFLAGS -Wall -I "$KTREE/tools/testing/selftests" "$VMSRC/$t.c" -o "$KSFT/vm/$t" \
 		>>"$LOGS/selftests-vm-$VARIANT.log" 2>&1 ||
 		die "building vm/$t failed (see $LOGS/selftests-vm-$VARIANT.log)"
@@ -89,7 +91,9 @@ for app in $("$ROOT/bin/busybox" --list-full); do
 done
 # selftests/vm's cgroup scripts need real bash, psmisc's killall --wait and pgrep:
 # copy them and the libraries they link against.
-for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep; do
+# coreutils' timeout, not busybox's: the runner tells a timeout by exit
+# status 124, which busybox's timeout never returns (it exits 143).
+for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep /usr/bin/timeout; do
 	rm -f "$ROOT$bin"
 	cp "$bin" "$ROOT$bin"
 	for lib in $(ldd "$bin" | grep -oE '/[^ ]+\.so[^ ]*'); do
@@ -97,14 +101,6 @@ for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep; do
 		cp -L "$lib" "$ROOT$lib"
 	done
 done
-# kselftest's runner calls "timeout --foreground", which busybox lacks.
-rm -f "$ROOT/usr/bin/timeout"
-cat >"$ROOT/usr/bin/timeout" <<'EOF'
-#!/bin/sh
-[ "$1" = --foreground ] && shift
-exec /bin/busybox timeout "$@"
-EOF
-chmod +x "$ROOT/usr/bin/timeout"
 
 install -m 0755 "$TOP/scripts/guest-init" "$ROOT/init"
 if [ -x "$KSFT/hugetlb/hugetlb_fault_bench" ]; then

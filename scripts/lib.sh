@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the series scripts.  Source this file, do not run it.
 #
@@ -22,6 +23,7 @@ PREREQ_DIR=${PREREQ_DIR:-$PATCHDIR/prereq}	# stable fixes older bases lack
 mkdir -p "$LOGS"
 
 # SERIES=none runs everything on the unpatched base, in its own trees.
+# shellcheck disable=SC2034 # KTREE, VARIANT: for the scripts that source this
 if [ "${SERIES:-}" = none ]; then
 	KTREE=$O/linux-base
 	KOUT=$O/kbuild-base
@@ -61,7 +63,7 @@ run() {
 logrun() {
 	local log=$1 pid rc
 	shift
-	echo "+ $* > ${log#$TOP/}"
+	echo "+ $* > ${log#"$TOP"/}"
 	"$@" >"$log" 2>&1 &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
@@ -71,9 +73,9 @@ logrun() {
 		done
 		kill -0 "$pid" 2>/dev/null || break
 		if [ -n "${LOGRUN_WATCH:-}" ]; then
-			info "  ... still running ($(grep -c '^\(not \)\?ok ' "$LOGRUN_WATCH" 2>/dev/null) results so far in ${LOGRUN_WATCH#$TOP/})"
+			info "  ... still running ($(grep -c '^\(not \)\?ok ' "$LOGRUN_WATCH" 2>/dev/null) results so far in ${LOGRUN_WATCH#"$TOP"/})"
 		else
-			info "  ... still running ($(wc -l <"$log") lines in ${log#$TOP/})"
+			info "  ... still running ($(wc -l <"$log") lines in ${log#"$TOP"/})"
 		fi
 	done
 	wait "$pid"
@@ -96,12 +98,12 @@ need_pkgs() {
 	local sudo=
 	[ "$(id -u)" -ne 0 ] && sudo=sudo
 	if [ ! -e "$O/.apt-updated" ]; then
-		logrun "$LOGS/apt-update.log" $sudo apt-get update ||
+		logrun "$LOGS/apt-update.log" $sudo apt-get -o DPkg::Lock::Timeout=900 update ||
 			die "apt-get update failed (see $LOGS/apt-update.log)"
 		touch "$O/.apt-updated"
 	fi
 	logrun "$LOGS/apt-install.log" env DEBIAN_FRONTEND=noninteractive \
-		$sudo apt-get install -y --no-install-recommends "${missing[@]}" ||
+		$sudo apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends "${missing[@]}" ||
 		die "apt-get install ${missing[*]} failed (see $LOGS/apt-install.log)"
 }
 

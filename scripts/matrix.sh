@@ -5,6 +5,7 @@
 # the oldest and the newest.  One result line per version; each version has
 # its own build directory under $O/matrix/.  MATRIX_STEPS=apply only checks
 # that the series applies (minutes instead of an hour on two cores).
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs apt

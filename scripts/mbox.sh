@@ -7,6 +7,7 @@
 # The cover letter's numbers come from the outputs of `make vmtest`
 # ($O/logs/console-patched.json) and `make bench` ($O/bench.txt), and of
 # `make guest-bench` when it has run; nothing is typed in.
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 . "$TOP/cover/series.conf"
@@ -123,6 +124,7 @@ if ccl:
 open(path, 'w').write(head + hdr + sep + rest)
 EOF
 cat "$out"/*.patch >"$out/series-v$VERSION.mbox"
-n=$(ls "$out"/*.patch | wc -l)
+mails=("$out"/*.patch)
+n=${#mails[@]}
 info "mbox: $n files (cover letter + $((n - 1)) patches) and $out/series-v$VERSION.mbox"
 grep -A3 '^Measured' "$out/0000-cover-letter.patch" | sed 's/^/  /'

@@ -3,6 +3,7 @@
 # test_apply.sh broken|missing: apply.sh must stop with one clear line naming
 # the patch (and the failing hunk), exit non-zero, and leave no git am in
 # progress behind.
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
 tmp=$(mktemp -d)
@@ -42,6 +43,6 @@ cat "$tmp/out"
 grep -q "^ERROR: $want" "$tmp/out" || { echo "no clear error line matching '$want'"; exit 1; }
 [ ! -d "$SRC/.git/rebase-apply" ] || { echo "git am left in progress"; exit 1; }
 # The next real apply must still work (and must not be skipped as "applied").
-[ ! -f "$O/.applied" ] || ! grep -q "^$(cat "$tmp/series" | sha256sum | cut -c1-16)" "$O/.applied" ||
+[ ! -f "$O/.applied" ] || ! grep -q "^$(sha256sum <"$tmp/series" | cut -c1-16)" "$O/.applied" ||
 	{ echo "a failed apply was recorded as applied"; exit 1; }
 echo "ok: clear error, exit $rc"

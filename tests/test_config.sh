@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_config.sh: an option that cannot stick (unmet dependency) must fail
 # the config step with a list of what is missing.
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
 tmp=$(mktemp -d)

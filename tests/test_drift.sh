@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_drift.sh: the drift check must fail when the selftests directory and
 # its patch differ (here: the patch with one line of a test file changed).
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
 name=$(series_patches | grep -m1 selftests-hugetlb-add) || { echo "no selftests patch in series"; exit 4; }

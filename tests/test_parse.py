@@ -32,21 +32,29 @@ class ParseTest(unittest.TestCase):
                                  'hugetlb.hugetlb_shared.shared.release_on_truncate',
                                  'vm.map_hugetlb', 'vm.hugepage-mmap'])
         self.assertEqual(res['plan'], 3)
-        self.assertIn('pass  hugetlb:hugetlb_shared:shared.reserve_at_mmap', out)
+        self.assertIn('pass    hugetlb:hugetlb_shared:shared.reserve_at_mmap', out)
 
     def test_fail(self):
         rc, out, res = verdict('fail.log')
         self.assertEqual(rc, 1)
         self.assertTrue(out.rstrip().endswith('3 passed, 1 failed'), out)
-        self.assertIn('fail  hugetlb:hugetlb_shared:shared.release_on_truncate', out)
+        self.assertIn('fail    hugetlb:hugetlb_shared:shared.release_on_truncate', out)
         st = {t['path']: t['status'] for t in res['tests']}
         self.assertEqual(st['hugetlb.hugetlb_shared.shared.release_on_truncate'], 'FAIL')
 
-    def test_skip(self):
+    def test_skip_fails_unless_allowed(self):
         rc, out, res = verdict('skip.log')
-        self.assertEqual(rc, 0, out)
+        self.assertEqual(rc, 1, out)
         self.assertTrue(out.rstrip().endswith('2 passed, 0 failed, 2 skipped'), out)
         self.assertIn('SKIP no cgroup2 hugetlb controller', out)
+        self.assertIn('ERROR: 2 skipped and not allowed by ALLOW_SKIP: '
+                      'hugetlb:hugetlb_shared:shared.release_on_truncate, vm:hugepage-mmap', out)
+        rc, out, res = verdict('skip.log', '--allow-skip', 'vm:hugepage-mmap')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('1 skipped and not allowed', out)
+        rc, out, res = verdict('skip.log', '--allow-skip',
+                               'vm:hugepage-mmap,hugetlb:hugetlb_shared:*')
+        self.assertEqual(rc, 0, out)
 
     def test_nested_and_interleaved(self):
         rc, out, res = verdict('nested.log')
@@ -57,14 +65,18 @@ class ParseTest(unittest.TestCase):
     def test_program_crash_outside_cases(self):
         rc, out, res = verdict('crash.log')
         self.assertEqual(rc, 1)
-        self.assertIn('fail  hugetlb:hugetlb_shared:<exit> # exit=139', out)
+        self.assertIn('fail    hugetlb:hugetlb_shared:<exit> # exit=139', out)
         self.assertTrue(out.rstrip().endswith('4 passed, 1 failed'), out)
 
     def test_truncated(self):
         rc, out, res = verdict('truncated.log')
         self.assertEqual(rc, 1)
-        self.assertIn('truncated: 1 of 3 planned results (last started: selftests: vm: map_hugetlb)', out)
+        # The finished cases stay, the running program is named.
+        self.assertIn('pass    hugetlb:hugetlb_shared:shared.release_on_truncate', out)
+        self.assertIn('crashed vm:map_hugetlb # the guest died while it ran', out)
+        self.assertIn('missing <missing> # 1 of 3 planned programs never ran', out)
         self.assertIn('did not finish', out)
+        self.assertTrue(out.rstrip().endswith('2 passed, 2 failed'), out)
 
     def test_panic(self):
         rc, out, res = verdict('panic.log')
@@ -85,7 +97,8 @@ class ParseTest(unittest.TestCase):
         rc, out, res = verdict('hang.log')
         self.assertEqual(rc, 1)
         self.assertIn('TIMEOUT after 900s', out)
-        self.assertIn('truncated: 2 of 3', out)
+        self.assertIn('timeout vm:hugepage-mmap # the run timed out while it ran', out)
+        self.assertTrue(out.rstrip().endswith('3 passed, 1 failed'), out)
 
     def test_cpu_count(self):
         rc, out, res = verdict('onecpu.log')
@@ -108,7 +121,7 @@ class ParseTest(unittest.TestCase):
         p = subprocess.run([sys.executable, PARSE, '/nonexistent/console.log'],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
-        self.assertIn('cannot read console log', p.stderr)
+        self.assertIn('cannot read log', p.stderr)
 
 
 if __name__ == '__main__':

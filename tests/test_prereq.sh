@@ -4,6 +4,7 @@
 # alone, applies it to a base that lacks it (as 6.1.170-3 and 6.1.176-1
 # do), and stops with one ERROR line on a base where it neither applies
 # nor is present.
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
 mapfile -t prereqs < <(prereq_patches)

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # test_quilt.sh: the same series + patches/ apply with quilt (no fuzz) and
 # give exactly the tree git am gives.
+# shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 need_pkgs quilt
 
@@ -18,8 +19,8 @@ run quilt push -a -q --fuzz=0 || { echo "quilt push -a --fuzz=0 failed"; exit 1;
 rm -rf .pc
 # -f: Debian's .gitignore ignores everything new at the top level.
 git add -A -f . >/dev/null
-if ! git diff --cached --quiet "$(cat "$O/.applied" | cut -d' ' -f2)"; then
-	git diff --cached --stat "$(cat "$O/.applied" | cut -d' ' -f2)" | tail -5
+if ! git diff --cached --quiet "$(cut -d' ' -f2 "$O/.applied")"; then
+	git diff --cached --stat "$(cut -d' ' -f2 "$O/.applied")" | tail -5
 	echo "quilt tree differs from the git am tree"
 	exit 1
 fi
