@@ -99,12 +99,18 @@ logrun "$LOG" chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb \
 	bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends git make ca-certificates && cd /root/series && $CMD"
 rc=$?
 secs=$(($(date +%s) - start))
+# A test run must not change tracked files (or leave untracked ones).
+dirty=$(git -C "$ROOT/root/series" status --porcelain)
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOG" | tail -1)
 echo "fresh_check_seconds=$secs" >"$O/fresh-check.time"
-[ "${FRESH_KEEP:-0}" = 1 ] || { cleanup; rm -rf --one-file-system "$ROOT"; }
+if [ "${FRESH_KEEP:-0}" != 1 ]; then
+	cleanup
+	findmnt -rn -o TARGET | grep -qF "$ROOT/" || rm -rf --one-file-system "$ROOT"
+fi
 if [ $rc -ne 0 ]; then
 	lacking=$(grep -m1 -oE '[^ :]+: (command )?not found' "$LOG")
 	[ -n "$lacking" ] && die "fresh-check: the bare root lacks '${lacking%%:*}' ($CMD failed after ${secs}s; see $LOG)"
 	die "fresh-check: '$CMD' failed in the bare root after ${secs}s: ${summary:-$(grep -m1 '^ERROR' "$LOG")} (see $LOG)"
 fi
+[ -z "$dirty" ] || die "fresh-check: '$CMD' left the clone changed: $(echo "$dirty" | head -3 | tr '\n' ' ') (see $LOG)"
 info "fresh-check: '$CMD' passed on a bare $SUITE root in ${secs}s: $summary"
