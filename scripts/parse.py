@@ -134,9 +134,11 @@ def parse(lines):
             start = i
             break
     if start is None:
-        return [], None, [], ['no KTAP/TAP version line: the tests never started']
+        return [], [], [], ['no KTAP/TAP version line: the tests never started']
 
-    plan = None
+    # run_kselftest.sh prints one TAP document (version, plan, results) per
+    # collection; the run's plan is the sum of theirs.
+    docs = []
     programs = []
     tap = []
     cur = None
@@ -148,9 +150,13 @@ def parse(lines):
             continue  # printk on a shared console
         depth, text = strip_nesting(raw)
         if depth == 0:
+            if VERSION.match(raw):
+                docs.append({'plan': None, 'programs': 0, 'line': i})
+                tap.append(raw)
+                continue
             m = PLAN.match(raw)
-            if m and plan is None:
-                plan = int(m.group(1))
+            if m and docs and docs[-1]['plan'] is None:
+                docs[-1]['plan'] = int(m.group(1))
                 tap.append(raw)
                 continue
             m = RESULT.match(raw)
@@ -163,19 +169,18 @@ def parse(lines):
                     coll, _, prog = name.partition(':')
                     cur = Program(coll, prog, i)
                     programs.append(cur)
+                    docs[-1]['programs'] += 1
                 cur.status = tap_status(m.group(1) == 'ok', m.group(4))
                 cur.directive = (m.group(4) or '').strip()
                 cur.end_line = i
                 continue
-            if VERSION.match(raw):
-                tap.append(raw)
-            continue
         tap.append(raw)
         if depth == 1:
             h = HEADER.match(text)
             if h:
                 cur = Program(h.group(1), h.group(2), i)
                 programs.append(cur)
+                docs[-1]['programs'] += 1
                 continue
             if cur is None or cur.status is not None:
                 continue
@@ -195,12 +200,12 @@ def parse(lines):
             m = RUN.match('# ' + text) or RUN.match(text)
             if m:
                 cur.running = (m.group(1), i)
-    if plan is None:
+    if any(d['plan'] is None for d in docs):
         problems.append('no test plan (1..N) in the TAP output')
-    return programs, plan, tap, problems
+    return programs, docs, tap, problems
 
 
-def cases_of(programs, plan, guest_timeout, problems):
+def cases_of(programs, docs, expected, guest_timeout, problems):
     """The leaves of the run: each program's cases, plus a failed leaf for
     whatever the plans say should have run and did not."""
     out = []
@@ -228,8 +233,12 @@ def cases_of(programs, plan, guest_timeout, problems):
         if how and p.running:
             out.append(Case('%s:%s' % (p.path, p.running[0]), how, why, p.running[1]))
             ran += 1
-        if p.plan is not None and p.plan == 0 and p.status == 'SKIP':
-            out.append(Case(p.path, 'SKIP', p.plan_reason or p.directive, p.line))
+        if p.plan == 0:
+            if p.status == 'SKIP':
+                out.append(Case(p.path, 'SKIP', p.plan_reason or p.directive, p.line))
+            else:
+                out.append(Case('%s:<plan>' % p.path, how or 'FAIL',
+                                'plan 1..0 without a SKIP', p.line))
             continue
         if p.plan is not None and ran < p.plan:
             status = how or 'MISSING'
@@ -251,12 +260,20 @@ def cases_of(programs, plan, guest_timeout, problems):
                 and not p.running:
             # Every case passed but the program still failed (bad exit).
             out.append(Case('%s:<exit>' % p.path, 'FAIL', p.directive, p.end_line))
-    if plan is not None and len(programs) < plan:
+    for d in docs:
+        if d['plan'] is not None and d['programs'] > d['plan']:
+            out.append(Case('<plan>', 'FAIL', '%d programs for plan 1..%d' %
+                            (d['programs'], d['plan']), d['line']))
+    # What should have run: the guest's own count of the programs it was
+    # asked to run (a collection that never started has no plan to read),
+    # else the plans that were printed.
+    planned = sum(d['plan'] or 0 for d in docs)
+    if expected is not None:
+        planned = max(planned, expected)
+    if len(programs) < planned:
         out.append(Case('<missing>', 'MISSING', '%d of %d planned programs never ran' %
-                        (plan - len(programs), plan), len(programs)))
-    elif plan is not None and len(programs) > plan:
-        out.append(Case('<plan>', 'FAIL', '%d programs for plan 1..%d' %
-                        (len(programs), plan), 0))
+                        (planned - len(programs), planned),
+                        programs[-1].line if programs else 0))
     return out
 
 
@@ -375,9 +392,15 @@ def main():
     out = args.out or re.sub(r'\.log$', '', args.log)
     times = load_times(tlog + '.times')
 
-    programs, plan, tap, problems = parse(tlines)
+    programs, docs, tap, problems = parse(tlines)
     guest_timeout = any(l.startswith('vmtest: TIMEOUT') for l in tlines)
-    cases = cases_of(programs, plan, guest_timeout, problems)
+    expected = None
+    for l in tlines:
+        m = re.match(r'vmtest: programs=(\d+)', l)
+        if m:
+            expected = int(m.group(1))
+    cases = cases_of(programs, docs, expected, guest_timeout, problems)
+    plan = sum(d['plan'] or 0 for d in docs) if docs else None
     for c in cases:
         if times and c.line < len(times):
             prev = [x.line for x in cases if x.line < c.line]
@@ -409,9 +432,11 @@ def main():
     kdir = os.environ.get('KUNIT_DIR') or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), '..', 'build', 'linux',
         'tools', 'testing', 'kunit')
-    ours = (sum(p.status == 'PASS' for p in programs),
-            sum(p.status is None or p.status in FAILED for p in programs),
-            sum(p.status == 'SKIP' for p in programs))
+    # kunit_parser reads the first TAP document (collection) only.
+    first = programs[:docs[0]['programs']] if docs else []
+    ours = (sum(p.status == 'PASS' for p in first),
+            sum(p.status is None or p.status in FAILED for p in first),
+            sum(p.status == 'SKIP' for p in first))
     theirs = kunit_top_level(tlines, kdir) if programs else None
     # kunit_parser stops at output it does not expect (it was written for
     # KUnit), so a disagreement is reported but is not a verdict.

@@ -117,6 +117,93 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn('never started', out)
 
+    def inline(self, text, tests=None, extra=()):
+        d = tempfile.mkdtemp()
+        log = os.path.join(d, 'console.log')
+        with open(log, 'w') as f:
+            f.write(text)
+        if tests is not None:
+            with open(os.path.join(d, 'console.tests.log'), 'w') as f:
+                f.write(tests)
+        return verdict(log, *extra)
+
+    HEAD = ('TAP version 13\n1..1\n# selftests: hugetlb: hugetlb_shared\n'
+            '# TAP version 13\n')
+    TAIL = 'vmtest: tainted=0\nvmtest: done\n'
+
+    def test_nested_plan_not_met_with_exit_0(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD +
+                                   '# 1..11\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n' + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('missing hugetlb:hugetlb_shared:<missing> # 10 of 11 planned cases never ran', out)
+        self.assertTrue(out.rstrip().endswith('1 passed, 1 failed'), out)
+
+    def test_more_results_than_plan(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD +
+                                   '# 1..1\n# ok 1 shared.a\n# ok 2 shared.b\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n' + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('2 results for plan 1..1', out)
+
+    def test_zero_passed_is_no_pass(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD +
+                                   '# 1..0 # SKIP no free huge pages\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared # SKIP\n' + self.TAIL,
+                                   extra=('--allow-skip', '*'))
+        self.assertEqual(rc, 1, out)
+        self.assertIn('skip    hugetlb:hugetlb_shared # SKIP no free huge pages', out)
+        self.assertIn('ERROR: no test passed', out)
+
+    def test_splat_inside_a_test_line_of_a_shared_console(self):
+        rc, out, res = self.inline(self.HEAD + '# 1..1\n'
+                                   '# #            OK  shared.a[   12.5] WARNING: CPU: 0 PID: 5 at mm/hugetlb.c:4908 f+0x1/0x2\n'
+                                   '# ok 1 shared.a\nok 1 selftests: hugetlb: hugetlb_shared\n' + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('SPLAT WARNING at', out)
+
+    def test_report_whose_first_line_is_lost(self):
+        rc, out, res = self.inline('boot\nCall Trace:\n <TASK>\n ? f+0x1/0x2\n'
+                                   '---[ end trace 0000000000000000 ]---\n',
+                                   tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n' + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('SPLAT report (first line lost) at', out)
+        self.assertEqual(len(res['splats']), 1, res['splats'])
+
+    def test_one_report_counts_once(self):
+        rc, out, res = self.inline('------------[ cut here ]------------\n'
+                                   'WARNING: CPU: 1 PID: 9 at mm/hugetlb.c:1 f+0x1/0x2\n'
+                                   'Modules linked in:\nCall Trace:\n <TASK>\n </TASK>\n'
+                                   '---[ end trace 0000000000000000 ]---\n',
+                                   tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n' + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertEqual([s['kind'] for s in res['splats']], ['WARNING'], res['splats'])
+
+    def test_taint_without_report(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n'
+                                   'vmtest: tainted=576\nvmtest: done\n')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('kernel tainted: 576 = U (USER), W (WARN)', out)
+
+    def test_two_channel_run_must_report_taint(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\nvmtest: done\n')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('did not report /proc/sys/kernel/tainted', out)
+
+    def test_runner_timeout_names_the_running_case(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD + '# 1..3\n# ok 1 shared.a\n'
+                                   '# #  RUN           shared.b ...\n#\n'
+                                   'not ok 1 selftests: hugetlb: hugetlb_shared # TIMEOUT 300 seconds\n'
+                                   + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('timeout hugetlb:hugetlb_shared:shared.b # TIMEOUT 300 seconds', out)
+        self.assertIn('missing hugetlb:hugetlb_shared:<missing> # 1 of 3 planned cases never ran', out)
+        self.assertTrue(out.rstrip().endswith('1 passed, 2 failed'), out)
+
     def test_unreadable_log(self):
         p = subprocess.run([sys.executable, PARSE, '/nonexistent/console.log'],
                            capture_output=True, text=True)
