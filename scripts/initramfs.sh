@@ -9,7 +9,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs busybox-static cpio gzip bash psmisc procps rsync
+need_pkgs busybox-static cpio gzip bash psmisc procps rsync perl-base coreutils
 [ -d "$KTREE" ] || die "kernel tree $KTREE missing; run 'make apply' first"
 [ -f "$KOUT/.config" ] || die "$KOUT/.config missing; run 'make config' first"
 
@@ -93,7 +93,10 @@ done
 # copy them and the libraries they link against.
 # coreutils' timeout, not busybox's: the runner tells a timeout by exit
 # status 124, which busybox's timeout never returns (it exits 143).
-for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep /usr/bin/timeout; do
+# perl, for the runner's kselftest/prefix.pl: without it the runner prefixes
+# with sed, which holds a program's output until it exits, so a crash would
+# lose the results of the cases that finished.
+for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep /usr/bin/timeout /usr/bin/perl; do
 	rm -f "$ROOT$bin"
 	cp "$bin" "$ROOT$bin"
 	for lib in $(ldd "$bin" | grep -oE '/[^ ]+\.so[^ ]*'); do
@@ -102,6 +105,10 @@ for bin in /bin/bash /usr/bin/killall /usr/bin/pgrep /usr/bin/timeout; do
 	done
 done
 
+perllib=$(perl -e 'print((grep { m{/perl-base$} } @INC)[0])')
+[ -d "$perllib" ] || die "perl-base's module directory not found (perl -V)"
+mkdir -p "$ROOT$(dirname "$perllib")"
+run cp -r "$perllib" "$ROOT$perllib"
 install -m 0755 "$TOP/scripts/guest-init" "$ROOT/init"
 if [ -x "$KSFT/hugetlb/hugetlb_fault_bench" ]; then
 	cp "$KSFT/hugetlb/hugetlb_fault_bench" "$ROOT/bin/"

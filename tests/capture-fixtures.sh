@@ -33,7 +33,7 @@ sel() { [ ${#names[@]} -eq 0 ] || [[ " ${names[*]} " == *" $1 "* ]]; }
 
 # Every program skips: no huge page in the pool.
 sel all-skipped && capture all-skipped POOL=0 \
-	TESTS=hugetlb:hugetlb_shared,hugetlb:hugetlb_private,vm:map_hugetlb
+	TESTS=hugetlb:hugetlb_shared,hugetlb:hugetlb_private,hugetlb:hugetlb_races
 # The unpatched base warns on every hugetlb VMA split (fix 1), with the
 # tests on the kernel's console: reports land inside test lines.
 sel warning-interleaved && capture warning-interleaved SERIES=none \
@@ -43,11 +43,11 @@ sel panic-mid-program && capture panic-mid-program \
 	VMTEST_APPEND=vmtest.panic_after=6 TESTS=hugetlb:hugetlb_races
 # The per-program timeout of the runner hits.
 sel program-timeout && capture program-timeout \
-	VMTEST_APPEND=vmtest.timeout=4 TESTS=hugetlb:hugetlb_races,vm:map_hugetlb
+	VMTEST_APPEND=vmtest.timeout=4 TESTS=hugetlb:hugetlb_races
 # A program dies (SIGKILL) after its plan and some results: the nested plan
 # is not met.
 sel plan-mismatch && capture plan-mismatch \
-	VMTEST_APPEND=vmtest.kill=hugetlb_races:5 TESTS=hugetlb:hugetlb_races,vm:map_hugetlb
+	VMTEST_APPEND=vmtest.kill=hugetlb_races:5 TESTS=hugetlb:hugetlb_races
 # Taint without a report (TAINT_USER, as a write to the sysctl sets it).
 sel tainted-no-splat && capture tainted-no-splat \
 	VMTEST_APPEND=vmtest.taint=64 TESTS=vm:map_hugetlb
