@@ -310,7 +310,7 @@ def excerpt(lines, i):
     out = lines[i:i + 3]
     for j in range(i + 1, min(len(lines), i + 80)):
         if lines[j].startswith('Call Trace:'):
-            for l in lines[j:j + 40]:
+            for l in lines[max(j, i + 3):j + 40]:
                 if l.startswith(' </TASK>') or l.startswith('---[ end trace'):
                     break
                 if l.startswith('RIP: 0033') or re.match(r'^R[A-Z0-9]{2}: ', l):

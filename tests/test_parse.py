@@ -211,5 +211,73 @@ class ParseTest(unittest.TestCase):
         self.assertIn('cannot read log', p.stderr)
 
 
+class RealConsoleTest(unittest.TestCase):
+    """Logs of real guests (tests/capture-fixtures.sh), kernel console and
+    tests log side by side."""
+
+    def real(self, name, *extra):
+        return verdict(os.path.join('real', name + '.log'), *extra)
+
+    def last(self, out):
+        return out.rstrip().split('\n')[-1]
+
+    def test_clean(self):
+        rc, out, res = self.real('clean')
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(self.last(out), '12 passed, 0 failed')
+        self.assertEqual(res['tainted'], 0)
+        self.assertEqual(res['splats'], [])
+
+    def test_all_skipped(self):
+        rc, out, res = self.real('all-skipped')
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(self.last(out), '0 passed, 0 failed, 3 skipped')
+        self.assertIn('ERROR: 3 skipped and not allowed by ALLOW_SKIP', out)
+        self.assertIn('ERROR: no test passed', out)
+        # Allowing the skips does not make a run with nothing run green.
+        rc, out, res = self.real('all-skipped', '--allow-skip', '*')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('ERROR: no test passed', out)
+
+    def test_panic_mid_program(self):
+        rc, out, res = self.real('panic-mid-program')
+        self.assertEqual(rc, 1, out)
+        # The cases that finished stay, the running one is named crashed.
+        self.assertIn('pass    hugetlb:hugetlb_races:races.threads_fault_punch_truncate', out)
+        self.assertRegex(out, r'crashed hugetlb:hugetlb_races:races\.\w+ # the guest died while it ran')
+        self.assertIn('SPLAT panic', out)
+        self.assertIn('did not finish', out)
+
+    def test_program_timeout(self):
+        rc, out, res = self.real('program-timeout')
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r'timeout hugetlb:hugetlb_races:races\.\w+ # TIMEOUT 4 seconds')
+        self.assertIn('pass    hugetlb:hugetlb_races:races.threads_fault_punch_truncate', out)
+        self.assertIn('hugetlb:hugetlb_races: timeout after', out)
+        st = {t['path']: t['status'] for t in res['tests']}
+        self.assertIn('ERROR', st.values())
+
+    def test_plan_mismatch(self):
+        rc, out, res = self.real('plan-mismatch')
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, r'crashed hugetlb:hugetlb_races:races\.\w+ # program ended with exit=137')
+        self.assertRegex(out, r'missing hugetlb:hugetlb_races:<missing> # \d of 4 planned cases never ran')
+
+    def test_tainted_without_splat(self):
+        rc, out, res = self.real('tainted-no-splat')
+        self.assertEqual(rc, 1, out)
+        self.assertEqual(res['splats'], [])
+        self.assertIn('ERROR: kernel tainted: 64 = U (USER)', out)
+        self.assertEqual(self.last(out), '1 passed, 0 failed')
+
+    def test_warning_interleaved(self):
+        path = os.path.join(HERE, 'data', 'real', 'warning-interleaved.log')
+        if not os.path.exists(path):
+            self.skipTest('no warning-interleaved fixture captured')
+        rc, out, res = self.real('warning-interleaved')
+        self.assertEqual(rc, 1, out)
+        self.assertIn('SPLAT WARNING', out)
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
