@@ -15,7 +15,7 @@ S := scripts
 export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check clean
+	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check post clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -67,6 +67,10 @@ bench:
 
 mbox:
 	@$(S)/mbox.sh
+
+# One fix on its own, with its cover letter: make post NAME=mremap-rsvd-leak
+post:
+	@$(S)/post.sh $(NAME)
 
 matrix:
 	@$(S)/matrix.sh

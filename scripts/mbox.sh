@@ -67,7 +67,7 @@ subject, story = intro[0], '\n'.join(intro[1:]).strip()
 info = dict(l.strip().split('=', 1) for l in open(os.path.join(o, 'base.info')) if '=' in l)
 res = json.load(open(os.path.join(o, 'logs', 'console-patched.json')))
 st = [t['status'] for t in res['tests']]
-vm = '%d passed, %d failed, %d skipped' % (st.count('PASS'), st.count('FAIL') + st.count('ERROR'), st.count('SKIP'))
+vm = '%d passed, %d failed, %d skipped' % (st.count('PASS'), st.count('FAIL') + st.count('ERROR') + st.count('MISS'), st.count('SKIP'))
 progs = sorted({t['path'].split('.')[1] for t in res['tests'] if t['path'].startswith('hugetlb.')})
 new_cases = sum(1 for t in res['tests'] if t['path'].startswith('hugetlb.'))
 bench = [l.rstrip() for l in open(os.path.join(o, 'bench.txt')) if l.strip()]

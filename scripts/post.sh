@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# post.sh NAME: one fix as its own posting, under $O/mbox/NAME/: a cover
+# letter (posting/NAME/cover.txt: subject line, then the body), the patch(es)
+# that posting/NAME/patches names (git format-patch files of the series,
+# never copies), To/Cc from get_maintainer.pl, and one mbox.
+#
+#   make post NAME=mremap-rsvd-leak
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+name=${1:-${NAME:-}}
+[ -n "$name" ] || die "usage: make post NAME=<directory in posting/>"
+dir=$TOP/posting/$name
+[ -f "$dir/cover.txt" ] && [ -f "$dir/patches" ] ||
+	die "posting/$name needs cover.txt and patches (see $dir)"
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$dir/patches")
+[ ${#patches[@]} -gt 0 ] || die "posting/$name/patches names no patch"
+for p in "${patches[@]}"; do
+	[ -f "$TOP/$p" ] || die "posting/$name/patches names $p, which does not exist"
+done
+# get_maintainer.pl and MAINTAINERS of whatever base is unpacked.
+[ -x "$SRC/scripts/get_maintainer.pl" ] || die "no kernel tree at $SRC for get_maintainer.pl; run 'make base' first"
+
+out=$O/mbox/$name
+rm -rf "$out"
+mkdir -p "$out"
+python3 - "$out" "$dir/cover.txt" "$SRC" "$TOP" "${patches[@]}" <<'PY' || die "building the posting failed"
+import email.utils, os, re, subprocess, sys
+out, cover, src, top, patches = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+n = len(patches)
+
+def gm(path, *args):
+    r = subprocess.run([os.path.join(src, 'scripts', 'get_maintainer.pl'), '--no-git',
+                        '--no-git-fallback', '--no-rolestats'] + list(args) + [path],
+                       cwd=src, capture_output=True, text=True)
+    return [l for l in r.stdout.split('\n') if l.strip()]
+
+def ident():
+    def g(k):
+        return subprocess.run(['git', '-C', src, 'config', k], capture_output=True,
+                              text=True).stdout.strip()
+    return '%s <%s>' % (g('user.name'), g('user.email'))
+
+to_all, cc_all, mails = [], [], []
+domain = 'localhost'
+cover_id = email.utils.make_msgid(domain=domain)
+for i, p in enumerate(patches, 1):
+    text = open(os.path.join(top, p)).read()
+    to, cc = gm(os.path.join(top, p), '--no-l', '--no-r'), gm(os.path.join(top, p), '--no-m')
+    to_all += [x for x in to if x not in to_all]
+    cc_all += [x for x in cc if x not in cc_all]
+    head, sep, body = text.partition('\n\n')
+    head = re.sub(r'^Subject: \[PATCH[^\]]*\]', 'Subject: [PATCH %d/%d]' % (i, n), head, flags=re.M)
+    extra = '\nMessage-Id: %s\nIn-Reply-To: %s\nReferences: %s' % (
+        email.utils.make_msgid(domain=domain), cover_id, cover_id)
+    if to:
+        extra += '\nTo: ' + ',\n    '.join(to)
+    if cc:
+        extra += '\nCc: ' + ',\n    '.join(cc)
+    name = '%04d-%s' % (i, os.path.basename(p)[5:])
+    mails.append(name)
+    open(os.path.join(out, name), 'w').write(head + extra + sep + body)
+
+lines = open(cover).read().rstrip('\n').split('\n')
+subject, body = lines[0], '\n'.join(lines[1:]).strip('\n')
+hdr = ['From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001',
+       'From: ' + ident(), 'Date: ' + email.utils.formatdate(),
+       'Subject: [PATCH 0/%d] %s' % (n, subject), 'Message-Id: ' + cover_id]
+if to_all:
+    hdr.append('To: ' + ',\n    '.join(to_all))
+if cc_all:
+    hdr.append('Cc: ' + ',\n    '.join(cc_all))
+open(os.path.join(out, '0000-cover-letter.patch'), 'w').write(
+    '\n'.join(hdr) + '\n\n' + body + '\n')
+PY
+cat "$out"/0*.patch >"$out/$name.mbox"
+info "post: $out: $(find "$out" -name '0*.patch' | wc -l) mails, $out/$name.mbox"
+grep -h -E '^(Subject|To|Cc):' "$out"/0000-cover-letter.patch
