@@ -233,6 +233,10 @@ def cases_of(programs, docs, expected, guest_timeout, problems):
         if how and p.running:
             out.append(Case('%s:%s' % (p.path, p.running[0]), how, why, p.running[1]))
             ran += 1
+        elif p.status is None:
+            # Died or hung after its last case (teardown, exit).
+            out.append(Case('%s:<exit>' % p.path, how, why + ', after its last case',
+                            p.results[-1].line if p.results else p.line))
         if p.plan == 0:
             if p.status == 'SKIP':
                 out.append(Case(p.path, 'SKIP', p.plan_reason or p.directive, p.line))
