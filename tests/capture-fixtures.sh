@@ -24,7 +24,9 @@ capture() {
 	echo "  boot exit $? (see $LOGS/fixture-$name.out)"
 	# Kernel console and tests log, without QEMU's pid file or the times.
 	cp "$LOGS/fixture-$name.log" "$DATA/$name.log"
-	cp "$LOGS/fixture-$name.tests.log" "$DATA/$name.tests.log"
+	rm -f "$DATA/$name.tests.log"
+	# Empty when the tests shared the kernel's console (vmtest.channel=console).
+	[ -s "$LOGS/fixture-$name.tests.log" ] && cp "$LOGS/fixture-$name.tests.log" "$DATA/$name.tests.log"
 	python3 "$S/parse.py" -q "$DATA/$name.log" --out "$LOGS/fixture-$name" | tail -3 | sed 's/^/  /'
 }
 
