@@ -61,7 +61,7 @@ CONSOLE_LOG=$tmp/splat.log INIT_DRILL=splat TIMEOUT=120 \
 kill_qemu_later() {
 	local pidfile=$tmp/killed.qemu.pid
 	(
-		for _ in $(seq 100); do
+		for _ in $(seq 600); do
 			[ -s "$pidfile" ] && break
 			sleep 0.2
 		done
