@@ -54,7 +54,7 @@ fi
 
 info "base: unpacking $tarball ($BASE) into $SRC"
 rm -rf "$SRC" "$O/linux-base" "$O/kbuild" "$O/kbuild-base" "$O/kbuild-debug" "$O/kbuild-base-debug" \
-	"$O/gen-selftests" "$O/.applied"
+	"$O"/gen-selftests* "$O/.applied"
 mkdir -p "$SRC"
 logrun "$LOGS/base-unpack.log" tar -xJf "$tarball" -C "$SRC" --strip-components=1 ||
 	die "unpacking $tarball failed (see $LOGS/base-unpack.log)"
