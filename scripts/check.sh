@@ -48,7 +48,7 @@ summary() {
 
 info "check: unit tests of the scripts"
 t parser python3 "$TOP/tests/test_parse.py"
-# shellcheck with the settings and exceptions of .shellcheckrc; the guest's
+# Run shellcheck with the settings and exceptions of .shellcheckrc; the guest's
 # /init is busybox sh.
 t shellcheck bash -c "cd '$TOP' && shellcheck scripts/*.sh tests/*.sh .ci/run && shellcheck -s sh scripts/guest-init"
 t selftest-patch-drift "$TOP/scripts/gen-selftest-patch.sh" --check

@@ -19,7 +19,7 @@ if [ -d "$TOP/tools/testing/selftests/hugetlb" ] && [ -n "$(ls "$TOP/tools/testi
 	"$S/gen-selftest-patch.sh" --check || exit 1
 fi
 # The suite always comes from the patched tree, also for SERIES=none.
-SERIES= "$S/apply.sh" || exit 1
+SERIES='' "$S/apply.sh" || exit 1
 [ "${SERIES:-}" = none ] && { "$S/apply.sh" || exit 1; }
 step 3 $N "config"
 "$S/config.sh" || exit 1
