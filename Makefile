@@ -6,7 +6,8 @@
 #   make check       the project's own tests (what .ci/run runs)
 #
 # Variables: O=DIR (build directory, default build/), BASE=VERSION (Debian
-# linux-source-6.1 version), SERIES=none (unpatched base), DEBUG=1 (KASAN,
+# linux-source-6.1 or linux-source-6.12 version: 6.12.x picks series-6.12
+# and patches/6.12/; default the installed 6.1), SERIES=none (unpatched base), DEBUG=1 (KASAN,
 # kmemleak, fault injection), KVM=1, MEM, CPUS, POOL, TIMEOUT, TESTS.
 
 SHELL := /bin/bash
@@ -54,7 +55,8 @@ parse:
 	@test -n "$(LOG)" || { echo "ERROR: usage: make parse LOG=path/to/console.log [TESTS_LOG=...]" >&2; exit 2; }
 	@python3 $(S)/parse.py $(if $(TESTS_LOG),--tests $(TESTS_LOG)) $(LOG)
 
-# Regenerate the selftests patch from tools/testing/selftests/hugetlb.
+# Regenerate the selftests patch of every series line from
+# tools/testing/selftests/hugetlb.
 selftest-patch:
 	@$(S)/gen-selftest-patch.sh --update
 

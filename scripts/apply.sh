@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # apply.sh: reset $O/linux to tag "base" and git am every patch named in
-# `series`, in order, one commit per patch.  SERIES=none instead gives the
+# the base's series (`series` for 6.1, `series-6.12` for 6.12), in order, one commit per patch.  SERIES=none instead gives the
 # unpatched base its own worktree ($O/linux-base) so both kernels can be
 # built side by side.
 #

@@ -7,6 +7,9 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# The topic sections below are the 6.1 series'; the 6.12 series (two
+# patches, one generated) is edited by hand for now.
+[ "$SERIES_LINE" = 6.1 ] || die "export writes the 6.1 series only; the base is $SERIES_LINE (edit ${SERIES_FILE#"$TOP"/} and ${PATCHDIR#"$TOP"/}/ by hand)"
 TREE=${1:-$SRC}
 cd "$TREE" || die "no tree at $TREE; run 'make apply' first"
 git rev-parse -q --verify refs/tags/base >/dev/null || die "tag base missing in $SRC"

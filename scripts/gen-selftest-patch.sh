@@ -3,22 +3,32 @@
 # gen-selftest-patch.sh --update|--check
 #
 # tools/testing/selftests/hugetlb in this repository is the one source of the
-# selftests; the series carries it as a patch.  This script builds that
-# patch with git format-patch on top of the series patches before it (so its
-# Makefile and MAINTAINERS hunks apply in order) and either rewrites it
-# (--update) or fails when the patch and the directory differ (--check).
+# selftests; every series line (6.1: series + patches/, 6.12: series-6.12 +
+# patches/6.12/) carries it as a patch of its own.  This script builds each
+# patch with git format-patch on top of that line's series patches before it
+# (so its Makefile and MAINTAINERS hunks apply in order) and either rewrites
+# it (--update) or fails when a patch and the directory differ (--check).
+#
+# --update needs a base tree of each line whose patch is out of date: the
+# current $O/linux when it is of that line, otherwise one unpacked into
+# $O/gen-base/LINE (the newest version of linux-source-LINE in the archive,
+# GEN_BASE_6_12=VERSION etc. to pick another; 6.1: the installed one).
+# GEN_LINES="6.12" limits the run to some lines.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:---check}
 DIR=tools/testing/selftests/hugetlb
 MSG=$TOP/scripts/selftests-hugetlb.msg
-WT=$O/gen-selftests
 [ -d "$TOP/$DIR" ] || die "$TOP/$DIR missing"
 [ -f "$MSG" ] || die "commit message $MSG missing"
+read -r -a lines <<<"${GEN_LINES:-$LINES}"
 
-# The patch's name in series; added at the end when not there yet.
-name=$(series_patches | grep -m1 -E 'selftests-hugetlb-add' || true)
+# selftest_name SERIES_FILE: the patch's name in a series (empty: not there
+# yet, --update adds it at the end).
+selftest_name() {
+	SERIES_FILE=$1 series_patches | grep -m1 -E 'selftests-hugetlb-add' || true
+}
 
 # The directory's content as the patch must carry it: tracked files plus
 # new ones not ignored (so built binaries never count).
@@ -50,40 +60,89 @@ check_drift() {
 }
 
 if [ "$mode" = --check ]; then
-	[ -n "$name" ] || die "series has no selftests-hugetlb-add patch"
-	check_drift "$PATCHDIR/$name" ||
-		die "$PATCHDIR/$name and $DIR differ; run 'make selftest-patch' and commit both"
-	echo "selftest patch $name matches $DIR"
-	exit 0
+	bad=0
+	for line in "${lines[@]}"; do
+		pd=$(patchdir_for "$line")
+		sf=$(series_file_for "$line")
+		name=$(selftest_name "$sf")
+		if [ -z "$name" ]; then
+			echo "ERROR: ${sf#"$TOP"/} has no selftests-hugetlb-add patch" >&2
+			bad=1
+		elif ! check_drift "$pd/$name"; then
+			echo "ERROR: ${pd#"$TOP"/}/$name and $DIR differ; run 'make selftest-patch' and commit both" >&2
+			bad=1
+		else
+			echo "selftest patch ${pd#"$TOP"/}/$name matches $DIR"
+		fi
+	done
+	exit $bad
 fi
 [ "$mode" = --update ] || die "usage: $0 --update|--check"
 
-if [ -n "$name" ] && check_drift "$PATCHDIR/$name" 2>/dev/null; then
-	info "selftest patch: $name is up to date"
-	exit 0
-fi
+# base_tree LINE: a git tree tagged "base" of that line, unpacked if needed.
+base_tree() {
+	local line=$1 var v
+	local cur=
+	# A base.info from before series lines were recorded is of 6.1.
+	[ -f "$BASEINFO" ] && cur=$(sed -n 's/^series_line=//p' "$BASEINFO") && cur=${cur:-6.1}
+	if [ -d "$SRC/.git" ] && [ "$cur" = "$line" ]; then
+		echo "$SRC"
+		return
+	fi
+	var=GEN_BASE_${line//./_}
+	v=${!var:-}
+	if [ -z "$v" ] && [ "$line" != 6.1 ]; then
+		[ -e "$O/.apt-updated" ] || { logrun "$LOGS/apt-update.log" apt-get update >&2 && touch "$O/.apt-updated"; } ||
+			die "apt-get update failed (see $LOGS/apt-update.log)"
+		v=$(apt-cache madison "linux-source-$line" | awk '{print $3}' | sort -V | tail -1)
+		[ -n "$v" ] || die "apt-cache knows no linux-source-$line versions"
+	fi
+	info "selftest patch: base tree for $line (${v:-default}) in $O/gen-base/$line" >&2
+	O=$O/gen-base/$line BASE=$v "$TOP/scripts/base.sh" >&2 ||
+		die "cannot unpack a $line base for the selftest patch"
+	echo "$O/gen-base/$line/linux"
+}
 
-[ -d "$SRC/.git" ] || die "no base tree at $SRC; run 'make base' first"
-if [ ! -e "$WT/.git" ]; then
-	run git -C "$SRC" worktree add -f --detach "$WT" base >/dev/null 2>&1 ||
-		die "cannot create worktree $WT"
-fi
-cd "$WT" || exit 1
-[ -d "$(git rev-parse --git-path rebase-apply)" ] && git am --abort
-run git checkout -q -f --detach base
-git clean -q -fdx
-apply_prereqs >/dev/null || exit 1
-for p in $(series_patches); do
-	[ "$p" = "$name" ] && break
-	git am -q "$PATCHDIR/$p" >"$LOGS/gen-selftests.log" 2>&1 ||
-		die "patch $p does not apply while generating the selftest patch (see $LOGS/gen-selftests.log)"
-done
+# update_line LINE: regenerate that line's selftest patch when it is stale.
+update_line() {
+	local line=$1 pd sf name tree WT p num out new
+	pd=$(patchdir_for "$line")
+	sf=$(series_file_for "$line")
+	[ -f "$sf" ] || die "series file $sf not found"
+	name=$(selftest_name "$sf")
+	if [ -n "$name" ] && check_drift "$pd/$name" 2>/dev/null; then
+		info "selftest patch: ${pd#"$TOP"/}/$name is up to date"
+		return 0
+	fi
+	tree=$(base_tree "$line") || exit 1
+	WT=$O/gen-selftests-$line
+	# A worktree of another (replaced) base tree is of no use.
+	if [ -e "$WT" ] && [ "$(git -C "$WT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$tree/.git" ]; then
+		rm -rf "$WT"
+		git -C "$tree" worktree prune
+	fi
+	if [ ! -e "$WT/.git" ]; then
+		run git -C "$tree" worktree add -f --detach "$WT" base >/dev/null 2>&1 ||
+			die "cannot create worktree $WT"
+	fi
+	(
+	cd "$WT" || exit 1
+	[ -d "$(git rev-parse --git-path rebase-apply)" ] && git am --abort
+	run git checkout -q -f --detach base
+	git clean -q -fdx
+	PREREQ_DIR=$pd/prereq apply_prereqs >/dev/null || exit 1
+	for p in $(SERIES_FILE=$sf series_patches); do
+		[ "$p" = "$name" ] && break
+		git am -q "$pd/$p" >"$LOGS/gen-selftests-$line.log" 2>&1 ||
+			die "patch $p does not apply while generating the $line selftest patch (see $LOGS/gen-selftests-$line.log)"
+	done
 
-rm -rf "$DIR"
-copy_dir "$WT"
+	rm -rf "$DIR"
+	copy_dir "$WT"
 
-# Hook the directory into the selftests build and MAINTAINERS, in order.
-python3 - "$WT" <<'EOF'
+	# Hook the directory into the selftests build (TARGETS, sorted) and
+	# the HUGETLB SUBSYSTEM entry of MAINTAINERS, in order.
+	python3 - "$WT" <<'PY'
 import sys
 wt = sys.argv[1]
 mk = wt + '/tools/testing/selftests/Makefile'
@@ -103,31 +162,45 @@ if new not in lines:
         j += 1
     lines.insert(j, new)
     open(mt, 'w').write('\n'.join(lines))
-EOF
-# -f: Debian's tree ignores everything at its top level (/* in .gitignore).
-git add -f -A "$DIR" tools/testing/selftests/Makefile MAINTAINERS ||
-	die "git add of the selftests failed in $WT"
-git diff --cached --quiet -- "$DIR" && die "no selftest files staged in $WT"
-GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z" \
-	git commit -q -F "$MSG" || die "commit of the selftest patch failed"
-num=$(series_patches | grep -n -x -F "${name:-none}" | cut -d: -f1)
-[ -z "$num" ] && num=$(($(series_patches | wc -l) + 1))
-out=$(git format-patch --no-signature --zero-commit --start-number "$num" -1 -o "$WT/.out" HEAD) &&
-	[ -f "$out" ] || die "git format-patch of the selftest commit failed in $WT"
-new=$(basename "$out")
-if [ -n "$name" ] && [ "$name" != "$new" ]; then
-	rm -f "$PATCHDIR/$name"
-	sed -i "s|^$name\$|$new|" "$SERIES_FILE"
-elif [ -z "$name" ]; then
-	cat >>"$SERIES_FILE" <<-EOF
+PY
+	# -f: Debian's tree ignores everything at its top level (/* in .gitignore).
+	git add -f -A "$DIR" tools/testing/selftests/Makefile MAINTAINERS ||
+		die "git add of the selftests failed in $WT"
+	git diff --cached --quiet -- "$DIR" && die "no selftest files staged in $WT"
+	# One message; from 6.2 on the vm selftests are selftests/mm.
+	if [ "$line" = 6.1 ]; then
+		cat "$MSG"
+	else
+		sed 's|selftests/vm\b|selftests/mm|g' "$MSG"
+	fi >"$WT/.msg"
+	GIT_AUTHOR_DATE="2026-11-22T00:00:00Z" GIT_COMMITTER_DATE="2026-11-22T00:00:00Z" \
+		git commit -q -F "$WT/.msg" || die "commit of the selftest patch failed"
+	rm -f "$WT/.msg"
+	num=$(SERIES_FILE=$sf series_patches | grep -n -x -F "${name:-none}" | cut -d: -f1)
+	[ -z "$num" ] && num=$(($(SERIES_FILE=$sf series_patches | wc -l) + 1))
+	out=$(git format-patch --no-signature --zero-commit --start-number "$num" -1 -o "$WT/.out" HEAD) &&
+		[ -f "$out" ] || die "git format-patch of the selftest commit failed in $WT"
+	new=$(basename "$out")
+	if [ -n "$name" ] && [ "$name" != "$new" ]; then
+		rm -f "$pd/$name"
+		sed -i "s|^$name\$|$new|" "$sf"
+	elif [ -z "$name" ]; then
+		cat >>"$sf" <<-EOF
 
-	# Topic: hugetlbfs reservation selftests
-	#   Generated from tools/testing/selftests/hugetlb by
-	#   scripts/gen-selftest-patch.sh; do not edit the patch by hand.
-	#   Status: ready for review.  Posted: not yet (make mbox).
-	$new
-	EOF
-fi
-mv "$out" "$PATCHDIR/$new"
-rm -rf "$WT/.out"
-info "selftest patch: wrote $PATCHDIR/$new from $DIR"
+		# Topic: hugetlbfs reservation selftests
+		#   Generated from tools/testing/selftests/hugetlb by
+		#   scripts/gen-selftest-patch.sh; do not edit the patch by hand.
+		#   Status: ready for review.  Posted: not yet (make mbox).
+		$new
+		EOF
+	fi
+	mkdir -p "$pd"
+	mv "$out" "$pd/$new"
+	rm -rf "$WT/.out"
+	info "selftest patch: wrote ${pd#"$TOP"/}/$new from $DIR"
+	) || exit 1
+}
+
+for line in "${lines[@]}"; do
+	update_line "$line"
+done

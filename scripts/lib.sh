@@ -17,10 +17,42 @@ case "$O" in /*) ;; *) O=$TOP/$O ;; esac
 LOGS=$O/logs
 SRC=$O/linux			# patched kernel git tree (make apply)
 BASEINFO=$O/base.info		# written by base.sh, read by later steps
-SERIES_FILE=${SERIES_FILE:-$TOP/series}
-PATCHDIR=${PATCHDIR:-$TOP/patches}
-PREREQ_DIR=${PREREQ_DIR:-$PATCHDIR/prereq}	# stable fixes older bases lack
 mkdir -p "$LOGS"
+
+# Series lines: one series per Debian linux-source-X.Y package.  6.1 keeps
+# the original layout (series, patches/); every other line X.Y has
+# series-X.Y and patches/X.Y/.
+LINES="6.1 6.12"
+PATCHES_ROOT=${PATCHES_ROOT:-$TOP/patches}
+
+# line_of VERSION: the series line (major.minor) of a Debian version such as
+# 6.1.192-3 or 6.12.117-1~deb12u1.
+line_of() {
+	local l
+	l=$(printf '%s\n' "$1" | sed -nE 's/^([0-9]+\.[0-9]+)\..*/\1/p')
+	case " $LINES " in
+	*" $l "*) echo "$l" ;;
+	*) echo "ERROR: version '$1' is not of a known series line ($LINES)" >&2; return 1 ;;
+	esac
+}
+series_file_for() { if [ "$1" = 6.1 ]; then echo "$TOP/series"; else echo "$TOP/series-$1"; fi; }
+patchdir_for() { if [ "$1" = 6.1 ]; then echo "$PATCHES_ROOT"; else echo "$PATCHES_ROOT/$1"; fi; }
+# vdir VERSION: a version as a directory name ('~' would be a risk in paths
+# handed to make and shells).
+vdir() { printf '%s\n' "${1//\~/_}"; }
+
+# The line of this run: from BASE= when given, else from the recorded base
+# (so single steps follow 'make base BASE=...'), else the default 6.1.
+if [ -n "${BASE:-}" ]; then
+	SERIES_LINE=$(line_of "$BASE") || exit 1
+elif [ -f "$BASEINFO" ] && grep -q '^series_line=' "$BASEINFO"; then
+	SERIES_LINE=$(sed -n 's/^series_line=//p' "$BASEINFO")
+else
+	SERIES_LINE=6.1
+fi
+SERIES_FILE=${SERIES_FILE:-$(series_file_for "$SERIES_LINE")}
+PATCHDIR=${PATCHDIR:-$(patchdir_for "$SERIES_LINE")}
+PREREQ_DIR=${PREREQ_DIR:-$PATCHDIR/prereq}	# stable fixes older bases lack
 
 # SERIES=none runs everything on the unpatched base, in its own trees.
 # shellcheck disable=SC2034 # KTREE, VARIANT: for the scripts that source this

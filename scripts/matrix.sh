@@ -1,30 +1,36 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# matrix.sh: apply the series with git am (no fuzz) to every linux-source-6.1
-# version the archive offers, build each, and boot + run the selftests on
-# the oldest and the newest.  One result line per version; each version has
-# its own build directory under $O/matrix/.  MATRIX_STEPS=apply only checks
-# that the series applies (minutes instead of an hour on two cores).
+# matrix.sh: apply each line's series with git am (no fuzz) to every
+# version of its package the archive offers (linux-source-6.1: series,
+# linux-source-6.12: series-6.12), build each, and boot + run the selftests
+# on the oldest and the newest of each line.  One result line per version;
+# each version has its own build directory under $O/matrix/.
+# MATRIX_STEPS=apply only checks that the series applies (minutes instead of
+# an hour on two cores); MATRIX_LINES="6.12" limits the lines.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs apt
 [ -e "$O/.apt-updated" ] || { logrun "$LOGS/apt-update.log" apt-get update && touch "$O/.apt-updated"; } ||
 	die "apt-get update failed (see $LOGS/apt-update.log)"
-mapfile -t versions < <(apt-cache madison linux-source-6.1 | awk '{print $3}' | sort -u -V)
-[ ${#versions[@]} -gt 0 ] || die "apt-cache knows no linux-source-6.1 versions"
+versions=()
+ends=()
+for line in ${MATRIX_LINES:-$LINES}; do
+	mapfile -t lv < <(apt-cache madison "linux-source-$line" | awk '{print $3}' | sort -u -V)
+	[ ${#lv[@]} -gt 0 ] || die "apt-cache knows no linux-source-$line versions"
+	versions+=("${lv[@]}")
+	ends+=("${lv[0]}" "${lv[-1]}")
+done
 info "matrix: ${#versions[@]} versions: ${versions[*]}"
-oldest=${versions[0]}
-newest=${versions[-1]}
 top_o=$O
 results=()
 rc=0
 for v in "${versions[@]}"; do
-	mo=$top_o/matrix/$v
+	mo=$top_o/matrix/$(vdir "$v")
 	mkdir -p "$mo"
 	what="apply+build"
 	[ "${MATRIX_STEPS:-full}" = apply ] && what="apply only"
-	[ "$what" = apply+build ] && { [ "$v" = "$oldest" ] || [ "$v" = "$newest" ]; } &&
+	[ "$what" = apply+build ] && [[ " ${ends[*]} " == *" $v "* ]] &&
 		what="apply+build+vmtest"
 	info "matrix: $v: $what (log $mo/matrix.log)"
 	# Each version gets its own O (subshell), so nothing leaks into the next.

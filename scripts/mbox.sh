@@ -102,7 +102,7 @@ for l in open(os.path.join(top, 'cover', 'changes')):
         changes.append(l.rstrip())
 changes = '\n'.join(changes) or '- (none recorded in cover/changes)'
 base = ['base-commit: %s' % info['base_commit'],
-        'base-debian: linux-source-6.1 %s (sha256 %s)' % (info['debian_version'], info['tarball_sha256']),
+        'base-debian: %s %s (sha256 %s)' % (info.get('package', 'linux-source-6.1'), info['debian_version'], info['tarball_sha256']),
         'base-kernelversion: %s' % info['kernelversion'],
         'base-upstream-tag: %s' % info['upstream_tag'],
         'change-id: %s' % change_id]

@@ -10,7 +10,7 @@ N=7
 # One run per build directory at a time: a second one would reset the tree
 # under the first.
 build_lock
-step 1 $N "base (Debian linux-source-6.1 ${BASE:-default})"
+step 1 $N "base (Debian linux-source-${BASE:+$SERIES_LINE }${BASE:-6.1 default})"
 "$S/base.sh" || exit 1
 step 2 $N "apply series${SERIES:+ (SERIES=$SERIES)}"
 # A test run never rewrites tracked files: a selftests directory that
