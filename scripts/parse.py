@@ -472,7 +472,7 @@ def main():
     if not counts['PASS']:
         problems.append('no test passed')
     for p in problems:
-        print('ERROR: %s (see %s)' % (p, tlog if tlog != args.log else args.log))
+        print('ERROR: %s (see %s)' % (p, tlog))
 
     with open(out + '.ktap', 'w') as f:
         f.write('\n'.join(tap) + '\n')
