@@ -93,7 +93,7 @@ mkdir -p "$ROOT/dev/shm"
 touch /tmp/kbuild.lock "$ROOT/tmp/kbuild.lock"
 mount --bind /tmp/kbuild.lock "$ROOT/tmp/kbuild.lock"
 
-info "fresh-check: in the root: apt-get install git make; cd series; $CMD"
+info "fresh-check: in the root: apt-get install git make ca-certificates; cd series; $CMD"
 logrun "$LOG" chroot "$ROOT" /usr/bin/env -i HOME=/root TERM=dumb \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends git make ca-certificates && cd /root/series && $CMD"
