@@ -59,13 +59,16 @@ rc=$?
 secs=$(($(date +%s) - start))
 echo "boot_seconds=$secs" >"$O/boot-$VARIANT.time"
 # timeout(1) exits 124 when it stopped QEMU and 137 when it had to kill it,
-# but also 137 when something else SIGKILLed QEMU: the clock tells which.
-[ $rc -eq 137 ] && [ "$secs" -lt "$TIMEOUT" ] && rc=$((rc + 1000))
+# but 137 also when something else SIGKILLed QEMU: the clock tells which.
+killed_early=0
+[ $rc -eq 137 ] && [ "$secs" -lt "$TIMEOUT" ] && killed_early=1
 case $rc in
 0) info "boot: guest finished in ${secs}s" ;;
-1137) echo "vmtest: QEMU exited with status 137 (killed by SIGKILL after ${secs}s)" >>"$TESTS_LOG"
-	die "QEMU exited with status 137, killed by SIGKILL from outside after ${secs}s (see $CONSOLE_LOG, $LOGS/qemu-$VARIANT.log)" ;;
-124|137) echo "vmtest: TIMEOUT after ${TIMEOUT}s (killed by the runner)" >>"$TESTS_LOG"
+124|137) if [ $killed_early = 1 ]; then
+		echo "vmtest: QEMU exited with status 137 (SIGKILL after ${secs}s)" >>"$TESTS_LOG"
+		die "QEMU exited with status 137, killed by SIGKILL from outside after ${secs}s (see $CONSOLE_LOG, $LOGS/qemu-$VARIANT.log)"
+	fi
+	echo "vmtest: TIMEOUT after ${TIMEOUT}s (killed by the runner)" >>"$TESTS_LOG"
 	die "guest timed out after ${TIMEOUT}s, killed (see $CONSOLE_LOG, $TESTS_LOG)" ;;
 *) echo "vmtest: QEMU exited with status $rc" >>"$TESTS_LOG"
 	die "QEMU exited with status $rc (see $CONSOLE_LOG, $LOGS/qemu-$VARIANT.log)" ;;
