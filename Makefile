@@ -13,15 +13,15 @@
 SHELL := /bin/bash
 S := scripts
 
-export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
+export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check post clean
+	selftest-patch export bench mbox matrix bisect-check guest-bench truncate-bench fresh-check post clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
-	@echo "more:  bench mbox matrix bisect-check guest-bench selftest-patch export"
+	@echo "more:  bench mbox matrix bisect-check guest-bench truncate-bench selftest-patch export"
 
 vmtest:
 	@$(S)/vmtest.sh
@@ -67,8 +67,11 @@ export:
 bench:
 	@$(S)/bench.sh
 
+# TOPIC=fixes: the fixes topic of the base's line alone, with its own cover
+# letter (posting/fixes-6.1, posting/fixes-6.12).  DRY_RUN=1 keeps a
+# placeholder sender identity and marks the mails as not for sending.
 mbox:
-	@$(S)/mbox.sh
+	@$(if $(TOPIC),$(S)/post.sh --topic $(TOPIC),$(S)/mbox.sh)
 
 # One fix on its own, with its cover letter: make post NAME=mremap-rsvd-leak
 post:
@@ -82,6 +85,10 @@ bisect-check:
 
 guest-bench:
 	@$(S)/guest-bench.sh
+
+# ftruncate() latency without and with the truncate-vs-fault fix.
+truncate-bench:
+	@$(S)/truncate-bench.sh
 
 clean:
 	rm -rf $(or $(O),build)

@@ -10,7 +10,7 @@
 # prints (TESTS_LOG, with per-line arrival times in TESTS_LOG.times).
 #
 # Knobs: MEM (MiB, 1536), CPUS (2), POOL (huge pages, 128), TIMEOUT (s, 600),
-# TESTS (collection:test,...), BENCH=1, INIT_DRILL=panic|hang|exit|splat,
+# TESTS (collection:test,...), BENCH=1|truncate, INIT_DRILL=panic|hang|exit|splat,
 # VMTEST_APPEND (more vmtest.* knobs, see guest-init), CONSOLE_LOG and
 # TESTS_LOG (where to write the logs).
 # shellcheck source=lib.sh
@@ -36,7 +36,7 @@ if [ "${KVM:-0}" = 1 ]; then
 fi
 append="console=ttyS0 panic=-1 softlockup_panic=0 vmtest.pool=$POOL vmtest.cpus=$CPUS"
 [ -n "${TESTS:-}" ] && append+=" vmtest.tests=$TESTS"
-[ "${BENCH:-0}" = 1 ] && append+=" vmtest.bench=1"
+case "${BENCH:-0}" in 0 | "") ;; *) append+=" vmtest.bench=$BENCH" ;; esac
 [ -n "${INIT_DRILL:-}" ] && append+=" vmtest.init=$INIT_DRILL"
 [ "${DEBUG:-0}" = 1 ] && append+=" kmemleak=on"
 append+=" ${VMTEST_APPEND:-} ${APPEND:-}"

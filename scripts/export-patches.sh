@@ -7,9 +7,8 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# The topic sections below are the 6.1 series'; the 6.12 series (two
-# patches, one generated) is edited by hand for now.
-[ "$SERIES_LINE" = 6.1 ] || die "export writes the 6.1 series only; the base is $SERIES_LINE (edit ${SERIES_FILE#"$TOP"/} and ${PATCHDIR#"$TOP"/}/ by hand)"
+# The topic sections below are the 6.1 series'; another line's series keeps
+# its own text, and only its patch names are rewritten (see below).
 TREE=${1:-$SRC}
 cd "$TREE" || die "no tree at $TREE; run 'make apply' first"
 git rev-parse -q --verify refs/tags/base >/dev/null || die "tag base missing in $SRC"
@@ -37,6 +36,36 @@ run git format-patch -q --no-signature --zero-commit -o "$tmp" "$from"..HEAD || 
 
 # Each patch keeps the series section it had (matched by file name without
 # its number); a new patch goes to the section its subject suggests.
+if [ "$SERIES_LINE" != 6.1 ]; then
+	# Each patch takes the line of the patch it replaces (same name without
+	# its number); a new one goes after the patch before it.
+	python3 - "$SERIES_FILE" "$tmp" <<'PY' || die "cannot rewrite $SERIES_FILE"
+import os, re, sys
+series, tmp = sys.argv[1], sys.argv[2]
+key = lambda n: re.sub(r'^\d+-', '', n)
+new = sorted(f for f in os.listdir(tmp) if f.endswith('.patch'))
+bykey = {key(n): n for n in new}
+out, placed, last = [], set(), None
+lines = open(series).read().splitlines()
+for line in lines:
+    if line.strip() and not line.startswith('#'):
+        n = bykey.get(key(line.split()[0]))
+        if n:
+            # patches new since the last kept one come before this one
+            for m in new[new.index(last) + 1 if last else 0:new.index(n)]:
+                if m not in placed:
+                    out.append(m)
+                    placed.add(m)
+            out.append(n)
+            placed.add(n)
+            last = n
+        continue
+    out.append(line)
+rest = [m for m in new if m not in placed]
+out += rest
+open(os.path.join(tmp, 'series'), 'w').write('\n'.join(out) + '\n')
+PY
+else
 python3 - "$SERIES_FILE" "$tmp" <<'PY' || die "cannot rewrite series"
 import os, re, sys
 series, tmp = sys.argv[1], sys.argv[2]
@@ -101,6 +130,7 @@ for p in patches:
     out.append(p)
 open(os.path.join(tmp, 'series'), 'w').write('\n'.join(out) + '\n')
 PY
+fi
 
 rm -f "$PATCHDIR"/*.patch
 mkdir -p "$PATCHDIR"

@@ -134,6 +134,9 @@ install -m 0755 "$TOP/scripts/guest-init" "$ROOT/init"
 if [ -x "$KSFT/hugetlb/hugetlb_fault_bench" ]; then
 	cp "$KSFT/hugetlb/hugetlb_fault_bench" "$ROOT/bin/"
 fi
+# Benchmarks that are not selftests (scripts/truncate-bench.sh).
+run gcc -O2 -Wall -static "$TOP/bench/truncate_bench.c" -o "$ROOT/bin/truncate_bench" ||
+	die "building bench/truncate_bench.c failed"
 
 info "initramfs: packing"
 (cd "$ROOT" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$STAGE/initramfs.cpio.gz" ||
