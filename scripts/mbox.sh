@@ -6,7 +6,10 @@
 #
 # The cover letter's numbers come from the outputs of `make vmtest`
 # ($O/logs/console-patched.json) and `make bench` ($O/bench.txt), and of
-# `make guest-bench` when it has run; nothing is typed in.
+# `make guest-bench` when it has run; nothing is typed in.  The mails are
+# sent as `git config user.name/user.email` (scripts/sign-mails.py), which
+# must not be the placeholder the commits carry; DRY_RUN=1 marks them
+# instead.  TOPIC=fixes (in the Makefile) posts the fixes topic alone.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -123,6 +126,10 @@ if ccl:
     hdr += '\nCc: ' + ',\n    '.join(ccl)
 open(path, 'w').write(head + hdr + sep + rest)
 EOF
+signopt=()
+[ "${DRY_RUN:-0}" = 1 ] && signopt=(--dry-run)
+run python3 "$TOP/scripts/sign-mails.py" "${signopt[@]}" "$out"/*.patch ||
+	die "no sendable series: see the line above (DRY_RUN=1 for a marked dry run)"
 cat "$out"/*.patch >"$out/series-v$VERSION.mbox"
 mails=("$out"/*.patch)
 n=${#mails[@]}

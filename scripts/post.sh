@@ -11,6 +11,7 @@
 #                        in the series of LINE (6.1: series, 6.12: series-6.12)
 #   prefix: TEXT         subject prefix instead of PATCH (e.g. PATCH 6.1)
 #   skip: TEXT           leave out the patches whose file name contains TEXT
+#   to: ADDRESS          To: of every mail (get_maintainer.pl's go to Cc:)
 #
 #   make post NAME=mremap-rsvd-leak      make mbox TOPIC=fixes [BASE=6.12...]
 #   DRY_RUN=1: keep a placeholder sender identity, subjects marked as not
@@ -26,7 +27,7 @@ dir=$TOP/posting/$name
 [ -f "$dir/cover.txt" ] && [ -f "$dir/patches" ] ||
 	die "posting/$name needs cover.txt and patches (see $dir)"
 prefix=PATCH
-patches=() skips=()
+patches=() skips=() extra_to=()
 while read -r kind a b; do
 	case "$kind" in
 	series:)
@@ -38,6 +39,7 @@ while read -r kind a b; do
 		;;
 	prefix:) prefix="$a${b:+ $b}" ;;
 	skip:) skips+=("$a") ;;
+	to:) extra_to+=("$a") ;;
 	*) patches+=("$kind") ;;
 	esac
 done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$dir/patches")
@@ -57,9 +59,9 @@ done
 out=$O/mbox/$name
 rm -rf "$out"
 mkdir -p "$out"
-python3 - "$out" "$dir/cover.txt" "$SRC" "$TOP" "$prefix" "${patches[@]}" <<'PY' || die "building the posting failed"
+python3 - "$out" "$dir/cover.txt" "$SRC" "$TOP" "$prefix" "${extra_to[*]}" "${patches[@]}" <<'PY' || die "building the posting failed"
 import email.utils, os, re, subprocess, sys
-out, cover, src, top, prefix, patches = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6:]
+out, cover, src, top, prefix, extra_to, patches = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6].split(), sys.argv[7:]
 n = len(patches)
 
 def gm(path, *args):
@@ -80,6 +82,10 @@ cover_id = email.utils.make_msgid(domain=domain)
 for i, p in enumerate(patches, 1):
     text = open(os.path.join(top, p)).read()
     to, cc = gm(os.path.join(top, p), '--no-l', '--no-r'), gm(os.path.join(top, p), '--no-m')
+    # The posting's own addressees first (e.g. stable@), the maintainers on Cc then.
+    if extra_to:
+        cc = [x for x in to + cc if x not in extra_to]
+        to = list(extra_to)
     to_all += [x for x in to if x not in to_all]
     cc_all += [x for x in cc if x not in cc_all]
     head, sep, body = text.partition('\n\n')

@@ -7,7 +7,8 @@ The sender is `git config user.name` / `user.email` of --repo (this
 repository by default).  Each patch mail gets the sender in its From: header,
 keeps its author as a "From:" line at the top of the body when the author is
 someone else (as git send-email does), and gets the sender's Signed-off-by
-at the end of its trailers unless it is already the last one.  The cover
+at the end of its trailers unless it is already the last one.  The
+project's placeholder author and sign-off become the sender's.  The cover
 letter (0000-*) only gets the From: header.
 
 A placeholder identity (the repository's commits are signed by one; it is no
@@ -49,11 +50,16 @@ def sign(path, sender, dry_run):
         head = re.sub(r'^Subject: ', 'Subject: [DRY-RUN, NOT FOR SENDING] ', head, count=1, flags=re.M)
     cover = os.path.basename(path).startswith('0000-')
     if not cover:
-        if author and author != sender:
+        # The placeholder stands for the project: the sender takes its
+        # place as author and signs instead of it.
+        if author and author != sender and not PLACEHOLDER.search(author):
             body = 'From: %s\n\n%s' % (author, body)
         msg, dashes, diff = body.partition('\n---\n')
         if not dashes:
             sys.exit('ERROR: %s has no "---" line after its message' % path)
+        if not dry_run:
+            msg = '\n'.join(l for l in msg.split('\n')
+                            if not (l.startswith('Signed-off-by: ') and PLACEHOLDER.search(l[15:])))
         trailers = [l for l in msg.rstrip('\n').split('\n')
                     if re.match(r'^[A-Za-z-]+: ', l)]
         sob = 'Signed-off-by: ' + sender
