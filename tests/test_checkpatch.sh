@@ -3,8 +3,9 @@
 # test_checkpatch.sh: every patch of every series line (6.1: series and
 # patches/prereq/, 6.12: series-6.12) passes checkpatch.pl --strict.  The
 # only findings allowed are the ones tests/checkpatch-exemptions names, by
-# patch (its path relative to patches/: 0003-..., prereq/0001-...,
-# 6.12/0001-...), type and count, with a reason; errors never.
+# patch (its path relative to patches/ without the number, so renumbering
+# keeps it: mm-hugetlb-..., prereq/fork-..., 6.12/mm-mremap-...), type and
+# count, with a reason; errors never.
 #
 # Each line is checked with the checkpatch.pl of a tree of that line: $SRC
 # when it holds that line, else $O/gen-base/LINE/linux (make selftest-patch
@@ -45,7 +46,7 @@ for line in $LINES; do
 	# that in the kernel tree, not in this repository.
 	cd "$tree" || exit 1
 	for p in $(SERIES_FILE=$sf series_patches) $(PREREQ_DIR=$pd/prereq prereq_patches | sed 's|^|prereq/|'); do
-		key=${rel:+$rel/}$p
+		key=$(echo "${rel:+$rel/}$p" | sed -E 's#(^|/)[0-9]{4}-#\1#')
 		checked+=("$key")
 		n=$((n + 1))
 		# Debian's python3 (with python3-ply) for spdxcheck.py, not a private one.
