@@ -114,10 +114,10 @@ for c in $CASES; do
 			done
 		done
 		for v in old new; do
-			read -r wall[$v/$c/$n] wmin[$v/$c/$n] wmax[$v/$c/$n] \
+			read -r "wall[$v/$c/$n]" "wmin[$v/$c/$n]" "wmax[$v/$c/$n]" \
 				< <(tr ' ' '\n' <<<"${all[$v]}" | grep . | stats)
-			read -r fault[$v/$c/$n] _ _ < <(tr ' ' '\n' <<<"${fl[$v]}" | grep . | stats)
-			read -r unmap[$v/$c/$n] _ _ < <(tr ' ' '\n' <<<"${ul[$v]}" | grep . | stats)
+			read -r "fault[$v/$c/$n]" _ _ < <(tr ' ' '\n' <<<"${fl[$v]}" | grep . | stats)
+			read -r "unmap[$v/$c/$n]" _ _ < <(tr ' ' '\n' <<<"${ul[$v]}" | grep . | stats)
 			for nv in old-nocg new-nocg; do
 				[ "${nv%-nocg}" = "$v" ] || continue
 				line=$(timed "$nv" "$c" "$n") || exit 1
