@@ -16,12 +16,14 @@ S := scripts
 export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mbox matrix bisect-check guest-bench truncate-bench fresh-check post clean
+	selftest-patch export bench mutants clear-cost region-prefixes mbox matrix \
+	bisect-check guest-bench truncate-bench fresh-check post clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
-	@echo "more:  bench mbox matrix bisect-check guest-bench truncate-bench selftest-patch export"
+	@echo "more:  bench mutants clear-cost region-prefixes mbox matrix bisect-check"
+	@echo "       guest-bench truncate-bench selftest-patch export"
 
 vmtest:
 	@$(S)/vmtest.sh
@@ -64,8 +66,21 @@ selftest-patch:
 export:
 	@$(S)/export-patches.sh
 
+# Region code: 6.1 against the series in wall time and instructions.
 bench:
 	@$(S)/bench.sh
+
+# Region harness against mutants of the lock-drop paths: killed N of N.
+mutants:
+	@$(S)/mutants.sh
+
+# A 2 MB hugetlb fault on this machine's kernel (root), next to make bench.
+clear-cost:
+	@$(S)/clear-cost.sh
+
+# Build every commit of the region topic (bzImage, CGROUP_HUGETLB=n, harness).
+region-prefixes:
+	@$(S)/region-prefixes.sh
 
 # TOPIC=fixes: the fixes topic of the base's line alone, with its own cover
 # letter (posting/fixes-6.1, posting/fixes-6.12).  DRY_RUN=1 keeps a

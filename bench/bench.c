@@ -2,30 +2,41 @@
 /*
  * Benchmark driver for mm/hugetlb_region.c, built in userspace against the
  * harness stubs of tools/testing/hugetlb_region/ of the same kernel commit.
- * scripts/bench.sh builds it once against the pre-rewrite code and once
- * against the final code.
+ * scripts/bench.sh builds it against the 6.1 code (the commit that adds
+ * the harness) and against the final code.
  *
- *   bench CASE N [SAMPLE] [DEADLINE]
+ *   bench time CASE N		wall time, one run
+ *   bench insn CASE N SAMPLE	run under callgrind --instr-atstart=no
  *
- * CASE is one of
- *   sequential	N single page region_chg()+region_add() pairs, pages 0..N-1
- *   random	the same pairs, pages in a random order
- *   del	[0,N) reserved with one region_chg()+region_add(), then
- *		N single page region_del() in a random order
- * One operation is one chg+add pair, or one del.
+ * CASE is "sequential" or "random": a private mapping of N huge pages
+ * faulted in page by page (one single page hugetlb_region_chg() +
+ * hugetlb_region_add() pair per fault) in ascending or in a random order,
+ * then unmapped: a full-range hugetlb_region_count() (hugetlb_vm_op_close())
+ * and resv_map_release().  All of it is measured; the cost is given per
+ * fault.
  *
- * Only the measured loop runs with callgrind instrumentation on (run it
- * with --instr-atstart=no).  With SAMPLE > 0 and N > SAMPLE, only SAMPLE
- * operations are instrumented, in NR_WINDOWS windows spread evenly over
- * the run, so that quadratic cases can be counted in reasonable time.
+ * Allocations go to a model of the kernel's slab allocator: 4 KiB slabs
+ * of one object size each, carved from memory faulted in before the
+ * measurement (the kernel's memory is already mapped), a LIFO free list
+ * per cache.  kmalloc() rounds up to the kmalloc size classes,
+ * kmem_cache_alloc() uses the exact object size.
  *
- * Output: "ops=<measured> sampled=<instrumented> ns_per_op=<x>
- * region_bytes=<sizeof(struct file_region)>".  Exit status 2 means the
- * run passed DEADLINE seconds and was stopped (capped).
+ * "time" prints "ns_per_fault=X fault_ns=X unmap_ns=X bytes_per_page=X
+ * slab_bytes_per_page=X regions=X region_bytes=X": bytes_per_page is the
+ * objects of the map at its largest over N, slab_bytes_per_page the slab
+ * pages they occupy over N.
+ *
+ * "insn" dumps two callgrind parts, "faults" and "unmap".  With SAMPLE < N,
+ * only SAMPLE faults in 20 windows spread over the run are counted, each
+ * window from a map rebuilt to the state the full run has there (the pages
+ * faulted before it, re-added in descending order, which is O(1) per page
+ * in the 6.1 list too), and "unmap" from the full map rebuilt the same
+ * way.  Prints "faults=<counted faults>".
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <valgrind/callgrind.h>
 
@@ -43,10 +54,126 @@ bool hr_random_alloc_failure(void)
 	return false;
 }
 
+void hr_alloc_hook(void)
+{
+}
+
 void hr_fail(const char *file, int line, const char *what)
 {
 	fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
 	abort();
+}
+
+static struct hstate hs = { .index = 0, .order = 9 };
+
+struct hstate *size_to_hstate(unsigned long size)
+{
+	return &hs;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: %s\n", what);
+	exit(1);
+}
+
+/* The slab model */
+#define SLAB_SIZE	4096UL
+#define NR_CACHES	16
+
+struct bcache {
+	size_t size;
+	void *free;		/* LIFO list through the first word */
+	char *next, *end;	/* the unused part of the newest slab */
+	long live, slabs;
+};
+
+static struct bcache caches[NR_CACHES];
+static struct bcache **slab_owner;	/* per arena slab */
+static char *arena, *arena_next, *arena_end;
+static long live_bytes, peak_bytes, slab_bytes, peak_slab_bytes;
+
+static void arena_init(size_t bytes)
+{
+	bytes = (bytes + SLAB_SIZE - 1) & ~(SLAB_SIZE - 1);
+	arena = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (arena == MAP_FAILED)
+		die("cannot map the arena");
+	memset(arena, 0, bytes);
+	arena_next = arena;
+	arena_end = arena + bytes;
+	slab_owner = calloc(bytes / SLAB_SIZE, sizeof(*slab_owner));
+	if (!slab_owner)
+		die("out of memory");
+}
+
+static size_t kmalloc_class(size_t size)
+{
+	static const size_t classes[] = { 8, 16, 32, 64, 96, 128, 192, 256,
+					  512, 1024, 2048, 4096 };
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (size <= classes[i])
+			return classes[i];
+	die("allocation too large");
+	return 0;
+}
+
+void *hr_alloc(size_t size, bool exact)
+{
+	struct bcache *c;
+	void *p;
+	int i;
+
+	if (!exact)
+		size = kmalloc_class(size);
+	for (i = 0; i < NR_CACHES && caches[i].size != size; i++)
+		if (!caches[i].size) {
+			caches[i].size = size;
+			break;
+		}
+	if (i == NR_CACHES)
+		die("too many caches");
+	c = &caches[i];
+	if (c->free) {
+		p = c->free;
+		c->free = *(void **)p;
+	} else {
+		if (c->next + size > c->end) {
+			if (arena_next == arena_end)
+				die("arena exhausted");
+			slab_owner[(arena_next - arena) / SLAB_SIZE] = c;
+			c->next = arena_next;
+			c->end = arena_next + SLAB_SIZE;
+			arena_next += SLAB_SIZE;
+			c->slabs++;
+			slab_bytes += SLAB_SIZE;
+			if (slab_bytes > peak_slab_bytes)
+				peak_slab_bytes = slab_bytes;
+		}
+		p = c->next;
+		c->next += size;
+	}
+	c->live++;
+	live_bytes += size;
+	if (live_bytes > peak_bytes)
+		peak_bytes = live_bytes;
+	return p;
+}
+
+void hr_free(void *p)
+{
+	struct bcache *c;
+
+	if ((char *)p < arena || (char *)p >= arena_end)
+		die("freeing a pointer the model did not allocate");
+	c = slab_owner[((char *)p - arena) / SLAB_SIZE];
+	*(void **)p = c->free;
+	c->free = p;
+	c->live--;
+	live_bytes -= c->size;
 }
 
 #define NR_WINDOWS 20
@@ -69,71 +196,36 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench: %s\n", what);
-	exit(1);
-}
-
-static const char *mode;
 static long n, *perm;
 static struct resv_map *resv;
 
-static void op(long i, long *total)
-{
-	long idx = perm ? perm[i] : i, needed;
-
-	if (!strcmp(mode, "del")) {
-		*total += region_del(resv, idx, idx + 1);
-		return;
-	}
-	if (region_chg(resv, idx, idx + 1, &needed) != 1)
-		die("region_chg");
-	*total += region_add(resv, idx, idx + 1, needed, NULL, NULL);
-}
-
-static void add_range(long f, long t)
+static void fault(long idx)
 {
 	long needed;
 
-	if (region_chg(resv, f, t, &needed) != t - f ||
-	    region_add(resv, f, t, needed, NULL, NULL) != t - f)
-		die("setup failed");
+	if (hugetlb_region_chg(resv, idx, idx + 1, &needed) != 1 ||
+	    hugetlb_region_add(resv, idx, idx + 1, needed, NULL, NULL) != 1)
+		die("fault");
 }
 
-/*
- * Put the map in the state it has before operation @k without running
- * operations 0..k-1: re-add the pages that are present at that point in
- * descending page order.  Pages that were added one at a time are added one
- * at a time, pages of the initial [0,N) of "del" are added as maximal runs,
- * so both implementations end up with the regions the real run leaves.  In
- * descending order every addition lands at the head of the old code's list,
- * which makes this O(N) there instead of O(N^2).
- */
+static long page(long i)
+{
+	return perm ? perm[i] : i;
+}
+
+/* The map as the run leaves it after @k faults, built in O(k) for 6.1. */
 static void rebuild(long k)
 {
-	char *done = calloc(n, 1);	/* pages operations 0..k-1 touched */
-	long i, t;
+	char *done = calloc(n, 1);
+	long i;
 
 	if (!done)
 		die("out of memory");
 	for (i = 0; i < k; i++)
-		done[perm ? perm[i] : i] = 1;
-	if (!strcmp(mode, "del")) {
-		/* what is left of [0,N): the runs of pages not deleted */
-		for (t = n; t > 0; t = i) {
-			while (t > 0 && done[t - 1])
-				t--;
-			for (i = t; i > 0 && !done[i - 1]; i--)
-				;
-			if (i < t)
-				add_range(i, t);
-		}
-	} else {
-		for (i = n - 1; i >= 0; i--)
-			if (done[i])
-				add_range(i, i + 1);
-	}
+		done[page(i)] = 1;
+	for (i = n - 1; i >= 0; i--)
+		if (done[i])
+			fault(i);
 	free(done);
 }
 
@@ -144,58 +236,34 @@ static void new_map(void)
 		die("resv_map_alloc failed");
 }
 
-static void release_map(void)
+/* What hugetlb_vm_op_close() does with the map of an unmapped mapping. */
+static void unmap(void)
 {
+	if (hugetlb_region_count(resv, 0, n) != n)
+		die("wrong page count");
 	resv_map_release(&resv->refs);
 	if (hr_live_allocs)
 		die("leaked allocations");
 }
 
-/* Callgrind only: count SAMPLE operations, each window from a rebuilt map. */
-static long run_rebuilt(long window, long stride)
-{
-	long w, i, total = 0, counted = 0;
-
-	for (w = 0; w < NR_WINDOWS; w++) {
-		new_map();
-		rebuild(w * stride);
-		CALLGRIND_START_INSTRUMENTATION;
-		for (i = w * stride; i < w * stride + window; i++)
-			op(i, &total);
-		CALLGRIND_STOP_INSTRUMENTATION;
-		counted += window;
-		release_map();
-	}
-	return counted;
-}
-
 int main(int argc, char **argv)
 {
-	long sample, i, done = 0, instrumented = 0, window = 0, stride = 0;
-	long total = 0;
-	double deadline, t0, t1;
-	bool on = false, rebuilt;
+	long i, w, sample = 0, window, stride, counted = 0, regions = 0;
+	const char *what, *kind;
+	double t0, t1, t2;
 
-	if (argc < 3)
-		die("usage: bench sequential|random|del N [SAMPLE [DEADLINE [rebuild]]]");
-	mode = argv[1];
-	n = atol(argv[2]);
-	sample = argc > 3 ? atol(argv[3]) : 0;
-	deadline = argc > 4 ? atof(argv[4]) : 0;
-	rebuilt = argc > 5 && !strcmp(argv[5], "rebuild");
+	if (argc < 4)
+		die("usage: bench time|insn sequential|random N [SAMPLE]");
+	what = argv[1];
+	kind = argv[2];
+	n = atol(argv[3]);
+	if (argc > 4)
+		sample = atol(argv[4]);
 	if (n <= 0)
 		die("bad N");
-	if (strcmp(mode, "sequential") && strcmp(mode, "random") &&
-	    strcmp(mode, "del"))
+	if (strcmp(kind, "sequential") && strcmp(kind, "random"))
 		die("unknown case");
-	if (sample <= 0 || sample >= n)
-		sample = n;
-	if (sample < n) {
-		window = sample / NR_WINDOWS;
-		stride = n / NR_WINDOWS;
-	}
-
-	if (strcmp(mode, "sequential")) {
+	if (!strcmp(kind, "random")) {
 		perm = malloc(n * sizeof(*perm));
 		if (!perm)
 			die("out of memory");
@@ -208,51 +276,57 @@ int main(int argc, char **argv)
 			perm[j] = tmp;
 		}
 	}
+	/* the map's objects at most: one 64 byte object per page, and slack */
+	arena_init((size_t)n * 128 + 64 * SLAB_SIZE);
 
-	if (rebuilt && sample < n) {
-		instrumented = run_rebuilt(window, stride);
-		printf("ops=%ld sampled=%ld ns_per_op=0 region_bytes=%zu\n",
-		       instrumented, instrumented, sizeof(struct file_region));
-		free(perm);
+	if (!strcmp(what, "time")) {
+		new_map();
+		t0 = now();
+		for (i = 0; i < n; i++)
+			fault(page(i));
+		t1 = now();
+		/* everything allocated but the map and the cache is a region */
+		regions = hr_live_allocs - 1 - resv->region_cache_count;
+		unmap();
+		t2 = now();
+		printf("ns_per_fault=%.1f fault_ns=%.1f unmap_ns=%.1f bytes_per_page=%.1f slab_bytes_per_page=%.1f regions=%ld region_bytes=%zu\n",
+		       (t2 - t0) * 1e9 / n, (t1 - t0) * 1e9 / n,
+		       (t2 - t1) * 1e9 / n, (double)peak_bytes / n,
+		       (double)peak_slab_bytes / n, regions,
+		       sizeof(struct file_region));
 		return 0;
 	}
+	if (strcmp(what, "insn"))
+		die("unknown mode");
 
-	new_map();
-	if (!strcmp(mode, "del"))
-		add_range(0, n);
-
-	t0 = now();
-	for (i = 0; i < n; i++) {
-		bool want = sample == n || i % stride < window;
-
-		if (want != on) {
-			if (want)
-				CALLGRIND_START_INSTRUMENTATION;
-			else
-				CALLGRIND_STOP_INSTRUMENTATION;
-			on = want;
-		}
-		instrumented += on;
-		op(i, &total);
-		done++;
-		if (deadline > 0 && !(i & 255) && now() - t0 > deadline) {
-			printf("capped after=%ld ops=%ld\n", done, n);
-			return 2;
-		}
-	}
-	if (on)
+	if (sample <= 0 || sample >= n) {
+		new_map();
+		CALLGRIND_START_INSTRUMENTATION;
+		for (i = 0; i < n; i++)
+			fault(page(i));
 		CALLGRIND_STOP_INSTRUMENTATION;
-	t1 = now();
-
-	if (total != n)
-		die("wrong page count");
-	if (region_count(resv, 0, LONG_MAX) != (strcmp(mode, "del") ? n : 0))
-		die("wrong final map");
-	release_map();
-	free(perm);
-
-	printf("ops=%ld sampled=%ld ns_per_op=%.1f region_bytes=%zu\n",
-	       done, instrumented, (t1 - t0) * 1e9 / done,
-	       sizeof(struct file_region));
+		counted = n;
+	} else {
+		window = sample / NR_WINDOWS;
+		stride = n / NR_WINDOWS;
+		for (w = 0; w < NR_WINDOWS; w++) {
+			new_map();
+			rebuild(w * stride);
+			CALLGRIND_START_INSTRUMENTATION;
+			for (i = w * stride; i < w * stride + window; i++)
+				fault(page(i));
+			CALLGRIND_STOP_INSTRUMENTATION;
+			counted += window;
+			resv_map_release(&resv->refs);
+		}
+		new_map();
+		rebuild(n);
+	}
+	CALLGRIND_DUMP_STATS_AT("faults");
+	CALLGRIND_START_INSTRUMENTATION;
+	unmap();
+	CALLGRIND_STOP_INSTRUMENTATION;
+	CALLGRIND_DUMP_STATS_AT("unmap");
+	printf("faults=%ld\n", counted);
 	return 0;
 }

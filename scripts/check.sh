@@ -64,6 +64,7 @@ t quilt-push "$TOP/tests/test_quilt.sh"
 t checkpatch-strict "$TOP/tests/test_checkpatch.sh"
 t config-option-cannot-stick "$TOP/tests/test_config.sh"
 t region-harness make -C "$SRC/tools/testing/hugetlb_region" run
+t region-mutants "$TOP/scripts/mutants.sh"
 t posting-identity "$TOP/tests/test_posting.sh"
 
 if [ "${QUICK:-0}" = 1 ]; then
