@@ -16,12 +16,14 @@ S := scripts
 export O BASE SERIES DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check post clean
+	selftest-patch export bench mbox matrix bisect-check guest-bench fresh-check post clean \
+	arch-check noinstr-check mmap-lock-probe ia64-toolchain
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
 	@echo "more:  bench mbox matrix bisect-check guest-bench selftest-patch export"
+	@echo "mmap_lock: arch-check [ARCHES=...] noinstr-check mmap-lock-probe ia64-toolchain"
 
 vmtest:
 	@$(S)/vmtest.sh
@@ -82,6 +84,21 @@ bisect-check:
 
 guest-bench:
 	@$(S)/guest-bench.sh
+
+# mmap_lock topic: every architecture's objects, base against series
+# (ARCHES="arm64 ia64" for some); objtool noinstr validation; which old
+# open-coded forms still compile; the ia64 cross gcc arch-check needs.
+arch-check:
+	@$(S)/arch-check.sh $(ARCHES)
+
+noinstr-check:
+	@$(S)/noinstr-check.sh
+
+mmap-lock-probe:
+	@$(S)/mmap-lock-probe.sh
+
+ia64-toolchain:
+	@$(S)/ia64-toolchain.sh
 
 clean:
 	rm -rf $(or $(O),build)

@@ -12,6 +12,8 @@
 # defconfig (no lockdep, as production configs are).  A control,
 # mmap_read_lock(mm), must build in both, else the probe itself is broken.
 #
+# Also checks that init_mm and efi_mm keep their lockdep names
+# ("(init_mm).mmap_lock", as the bare rw_semaphore had).
 # Result per form and config: "refused" (the compiler stops), "builds"
 # (object produced, no diagnostic) or "warns" (object produced with a
 # warning).  The table goes to $O/mmap-lock-probe/table.md and stdout.
@@ -142,8 +144,27 @@ for f in "${FORMS[@]}"; do
 	done
 done
 
+# The static mms keep the lockdep names their bare rw_semaphore had.
+names_ok=1
+if make -C "$SRC" O="$PD/kbuild-lockdep" ARCH=x86_64 CC="$cc" \
+	mm/init-mm.o drivers/firmware/efi/efi.o >"$PD/names.log" 2>&1; then
+	for o in mm/init-mm.o:init_mm drivers/firmware/efi/efi.o:efi_mm; do
+		got=$(strings "$PD/kbuild-lockdep/${o%%:*}" | grep -F 'mmap_lock' | sort | tr '\n' ' ')
+		want="(${o#*:}).mmap_lock (${o#*:}).mmap_lock.wait_lock "
+		if [ "$got" = "$want" ]; then
+			echo "  lockdep names in ${o%%:*}: $got"
+		else
+			echo "  lockdep names in ${o%%:*}: $got(wanted: $want)"
+			names_ok=0
+		fi
+	done
+else
+	names_ok=0
+	echo "  building mm/init-mm.o and efi.o failed (see $PD/names.log)"
+fi
 flock -u 8
 exec 8>&-
+[ $names_ok = 1 ] || die "the static mms' lockdep names changed (see above)"
 
 table=$PD/table.md
 {
