@@ -30,7 +30,6 @@ AC=$O/arch-check
 mkdir -p "$AC"
 LOCK=${KBUILD_LOCK:-/tmp/kbuild.lock}
 AJOBS=${AJOBS:-3}
-IA64_GCC=$O/toolchains/ia64/bin/ia64-linux-gnu-gcc
 
 # name ARCH CROSS_COMPILE debian-package defconfig-target
 ARCHES=(
@@ -165,7 +164,7 @@ for a in "${sel[@]}"; do
 	read -r name arch cross pkg defconfig <<<"$a"
 	t0=$(date +%s)
 	mkdir -p "$AC/$name"
-	if [ "$name" = ia64 ] && [ ! -x "$IA64_GCC" ]; then
+	if [ "$name" = ia64 ] && [ ! -f "$O/toolchains/ia64/.done" ]; then
 		info "arch-check: ia64 needs its gcc; building it (scripts/ia64-toolchain.sh)"
 		"$TOP/scripts/ia64-toolchain.sh" || { echo "FAIL ia64: no ia64 gcc (see $LOGS/ia64-toolchain.log)"; fail=$((fail + 1)); failed+=(ia64); continue; }
 	fi

@@ -15,6 +15,10 @@ LOG=$LOGS/ia64-toolchain.log
 TARGET=ia64-linux-gnu
 JOBS=${JOBS:-2}
 
+# One build at a time per build directory; a second caller waits for it.
+mkdir -p "$O/toolchains"
+exec 7>"$O/toolchains/ia64.lock"
+flock -n 7 || { info "ia64 toolchain: another build of it is running; waiting"; flock 7; }
 if [ -x "$PREFIX/bin/$TARGET-gcc" ] && [ -f "$PREFIX/.done" ]; then
 	info "ia64 gcc cached: $PREFIX/bin/$TARGET-gcc ($("$PREFIX/bin/$TARGET-gcc" -dumpversion))"
 	exit 0
