@@ -30,13 +30,24 @@ need_pkgs binutils-ia64-linux-gnu gcc-12-source build-essential \
 tarball=$(find /usr/src/gcc-12 -maxdepth 1 -name "gcc-*.tar.*" 2>/dev/null | head -n1)
 [ -n "$tarball" ] || die "no gcc tarball under /usr/src/gcc-12 (package gcc-12-source)"
 
-rm -rf "$WORK"
-mkdir -p "$WORK/obj" "$PREFIX/bin"
-info "ia64 toolchain: unpacking $tarball"
-logrun "$LOG.unpack" tar -C "$WORK" -xf "$tarball" ||
-	die "unpacking $tarball failed (see $LOG.unpack)"
-srcdir=$(find "$WORK" -maxdepth 1 -type d -name 'gcc-*' | head -n1)
-[ -n "$srcdir" ] || die "no gcc-* directory in $tarball (see $LOG.unpack)"
+# An interrupted build resumes where make stopped: the unpacked source
+# and the configured object directory are kept until the end.
+srcdir=$(find "$WORK" -maxdepth 1 -type d -name 'gcc-*' 2>/dev/null | head -n1)
+if [ -n "$srcdir" ] && [ -f "$WORK/obj/config.status" ] && [ -f "$WORK/.unpacked" ]; then
+	info "ia64 toolchain: resuming the build in $WORK/obj"
+	resume=1
+else
+	resume=0
+	rm -rf "$WORK"
+	mkdir -p "$WORK/obj" "$PREFIX/bin"
+	info "ia64 toolchain: unpacking $tarball"
+	logrun "$LOG.unpack" tar -C "$WORK" -xf "$tarball" ||
+		die "unpacking $tarball failed (see $LOG.unpack)"
+	touch "$WORK/.unpacked"
+	srcdir=$(find "$WORK" -maxdepth 1 -type d -name 'gcc-*' | head -n1)
+	[ -n "$srcdir" ] || die "no gcc-* directory in $tarball (see $LOG.unpack)"
+fi
+mkdir -p "$PREFIX/bin"
 
 # gcc looks for $TARGET-as/ld in $PREFIX/bin and $PREFIX/$TARGET/bin; point
 # both at Debian's binutils.
@@ -47,8 +58,8 @@ for t in as ld ar nm objcopy objdump ranlib readelf strip; do
 done
 
 cd "$WORK/obj" || die "cd $WORK/obj"
-info "ia64 toolchain: configure (log $LOG.configure)"
-logrun "$LOG.configure" "$srcdir/configure" --target=$TARGET --prefix="$PREFIX" \
+[ $resume = 1 ] || info "ia64 toolchain: configure (log $LOG.configure)"
+[ $resume = 1 ] || logrun "$LOG.configure" "$srcdir/configure" --target=$TARGET --prefix="$PREFIX" \
 	--enable-languages=c --without-headers --with-newlib \
 	--disable-shared --disable-threads --disable-multilib --disable-nls \
 	--disable-libssp --disable-libgomp --disable-libquadmath \
@@ -59,6 +70,7 @@ logrun "$LOG.configure" "$srcdir/configure" --target=$TARGET --prefix="$PREFIX" 
 	die "configuring gcc for $TARGET failed (see $LOG.configure)"
 
 info "ia64 toolchain: make all-gcc -j$JOBS under nice -n 19 (log $LOG)"
+[ $resume = 1 ] && LOG=$LOG.resumed
 logrun "$LOG" nice -n 19 make -j"$JOBS" MAKEINFO=true all-gcc ||
 	die "building gcc for $TARGET failed (see $LOG)"
 logrun "$LOG.install" make MAKEINFO=true install-gcc ||
