@@ -27,7 +27,8 @@
 #   cocci-patch   the same in patch mode rewrites the lines that
 #                 tests/mmap-lock/cocci-sample.patch-lines lists
 #   probe-bad     tests/mmap-lock/probe_bad.c (down_read(&mm->mmap_lock))
-#                 must fail to compile, with an incompatible pointer error
+#                 must fail to compile: no member mmap_lock, or an
+#                 incompatible pointer
 #   probe-good    tests/mmap-lock/probe_good.c (mmap_read_lock(mm)) must build
 # Exit status is non-zero if any check failed.
 
@@ -253,11 +254,11 @@ else
 
 	if probe probe_bad; then
 		fail "probe-bad: down_read(&mm->mmap_lock) still builds"
-	elif grep -qE 'incompatible-pointer-types|incompatible type for argument' "$TMP/probe_bad.log"; then
+	elif grep -qE "incompatible-pointer-types|incompatible type for argument|has no member named .mmap_lock" "$TMP/probe_bad.log"; then
 		pass "probe-bad: down_read(&mm->mmap_lock) is refused: $(grep -m1 -oE 'error: [^[]*' "$TMP/probe_bad.log" | sed 's/ *$//')"
 	else
 		sed 's/^/    /' "$TMP/probe_bad.log" | tail -n 20
-		fail "probe-bad: did not build, but not because of the lock's type (see above)"
+		fail "probe-bad: did not build, but not because of the lock's name or type (see above)"
 	fi
 fi
 
