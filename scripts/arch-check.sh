@@ -9,8 +9,9 @@
 #
 # Per architecture, in its defconfig: every object of mm/, kernel/fork.o,
 # arch/$SRCARCH/mm/, the arch/$SRCARCH/kernel/ files that use the mmap
-# locking API, and every .c file the series changes that this config
-# builds.  The base tree is $O/arch-check/base-tree (tag base), the series
+# locking API, and every .c file the series changes outside arch/ (other
+# than arch/$SRCARCH/) and tools/, compiled as a single target (kbuild
+# compiles it even when this config does not select it).  The base tree is $O/arch-check/base-tree (tag base), the series
 # tree $O/arch-check/series-tree (the commit $SRC has checked out, or
 # SERIES_COMMIT=); both are worktrees of $SRC, so editing $SRC meanwhile
 # does not matter.  Warnings and errors are normalised (tree path and
@@ -127,8 +128,13 @@ build() {
 		grep -qE 'mmap_lock|mmap_(read|write)_(lock|unlock|trylock)|mmap_assert_' "$f" &&
 			objs+=("${f#"$tree"/}")
 	done
+	# touched kernel files: not another architecture's, not userspace
 	for f in "${touched[@]}"; do
-		objs+=("$f")
+		case $f in
+		arch/"$srcarch"/*) objs+=("$f") ;;
+		arch/* | tools/* | scripts/* | samples/* | Documentation/*) ;;
+		*) objs+=("$f") ;;
+		esac
 	done
 	# delete the objects so that every diagnostic is printed (ccache
 	# replays it on a hit)
@@ -170,7 +176,7 @@ for a in "${sel[@]}"; do
 	fi
 	ccv=$( { if [ "$cross" = - ]; then gcc --version; else "${cross}gcc" --version; fi; } 2>/dev/null | head -n1)
 	[ -n "$ccv" ] || { echo "FAIL $name: no compiler ${cross}gcc (package $pkg)"; fail=$((fail + 1)); failed+=("$name"); continue; }
-	key="$base_commit $defconfig $ccv"
+	key="objset-2 $base_commit $defconfig $ccv"
 	info "arch-check: $name ($arch, $defconfig, $ccv)"
 	exec 8>"$LOCK"
 	flock -n 8 || { info "  waiting for $LOCK"; flock 8; }
