@@ -7,11 +7,12 @@
 #
 # usage: scripts/arch-check.sh [ARCH-NAME...]   (default: all of ARCHES)
 #
-# Per architecture, in its defconfig: every object of mm/, kernel/fork.o,
-# arch/$SRCARCH/mm/, the arch/$SRCARCH/kernel/ files that use the mmap
-# locking API, and every .c file the series changes outside arch/ (other
-# than arch/$SRCARCH/) and tools/, compiled as a single target (kbuild
-# compiles it even when this config does not select it).  The base tree is $O/arch-check/base-tree (tag base), the series
+# Per architecture, in its defconfig: kernel/fork.o and the objects the
+# config selects in mm/, arch/$SRCARCH/mm/, arch/$SRCARCH/kernel/ (the
+# API's users there among them) and the directory of every .c file the
+# series changes (other architectures' and tools/ excluded).  The
+# directories are built as kbuild targets, so only configured objects
+# are compiled, the same set for base and series.  The base tree is $O/arch-check/base-tree (tag base), the series
 # tree $O/arch-check/series-tree (the commit $SRC has checked out, or
 # SERIES_COMMIT=); both are worktrees of $SRC, so editing $SRC meanwhile
 # does not matter.  Warnings and errors are normalised (tree path and
@@ -120,46 +121,25 @@ build() {
 	} >>"$log" 2>&1 || { echo "prepare failed" >>"$log"; return 1; }
 	local srcarch=$arch
 	case $arch in i386) srcarch=x86 ;; sparc64) srcarch=sparc ;; esac
-	# Objects: directories (kbuild builds what the config selects), then
-	# single files when the config builds them.
-	local dirs=(mm/ "arch/$srcarch/mm/") objs=(kernel/fork.o) f
-	for f in "$tree"/arch/"$srcarch"/kernel/*.c; do
-		[ -f "$f" ] || continue
-		grep -qE 'mmap_lock|mmap_(read|write)_(lock|unlock|trylock)|mmap_assert_' "$f" &&
-			objs+=("${f#"$tree"/}")
-	done
-	# touched kernel files: not another architecture's, not userspace
+	# Objects: directories, so kbuild builds exactly what the config
+	# selects there; the same list for base and series.
+	local dirs=(mm/ "arch/$srcarch/mm/" "arch/$srcarch/kernel/") d f rc=0
 	for f in "${touched[@]}"; do
 		case $f in
-		arch/"$srcarch"/*) objs+=("$f") ;;
-		arch/* | tools/* | scripts/* | samples/* | Documentation/*) ;;
-		*) objs+=("$f") ;;
+		arch/"$srcarch"/*) d=$(dirname "$f")/ ;;
+		arch/* | tools/* | scripts/* | samples/* | Documentation/*) continue ;;
+		*) d=$(dirname "$f")/ ;;
 		esac
+		printf '%s\n' "${dirs[@]}" | grep -qxF "$d" || dirs+=("$d")
 	done
 	# delete the objects so that every diagnostic is printed (ccache
 	# replays it on a hit)
-	find "$kb/mm" "$kb/arch/$srcarch/mm" "$kb/arch/$srcarch/kernel" -name '*.o' -delete 2>/dev/null
-	local o built=0 skipped=0 rc=0
-	run "${mk[@]}" -k -j"$AJOBS" "${dirs[@]}" >>"$log" 2>&1 || rc=1
-	for f in "${objs[@]}"; do
-		o=${f%.c}.o
-		# only objects the config builds: kbuild knows them from the
-		# directory's Makefile; others get "No rule to make target"
-		rm -f "$kb/$o"
-		if "${mk[@]}" -j"$AJOBS" "$o" >"$log.one" 2>&1; then
-			built=$((built + 1))
-			cat "$log.one" >>"$log"
-		elif grep -qE 'No rule to make target|not built-in|Nothing to be done' "$log.one" &&
-			! grep -q 'error:' "$log.one"; then
-			skipped=$((skipped + 1))
-		else
-			built=$((built + 1))
-			cat "$log.one" >>"$log"
-			rc=1
-		fi
+	for d in "${dirs[@]}"; do
+		[ -d "$kb/$d" ] && find "$kb/$d" -maxdepth 1 -name '*.o' -delete
 	done
-	rm -f "$log.one"
-	echo "objects: mm/ arch/$srcarch/mm/ and $built files ($skipped not in this config), make status $rc" >>"$log"
+	rm -f "$kb/kernel/fork.o"
+	run "${mk[@]}" -k -j"$AJOBS" "${dirs[@]}" kernel/fork.o >>"$log" 2>&1 || rc=1
+	echo "objects: kernel/fork.o and the configured objects of ${dirs[*]}: $(grep -cE '^  CC ' "$log") compiled, make status $rc" >>"$log"
 	normalise "$log" >"$AC/$name/$kind.diag"
 	return $rc
 }
@@ -176,7 +156,7 @@ for a in "${sel[@]}"; do
 	fi
 	ccv=$( { if [ "$cross" = - ]; then gcc --version; else "${cross}gcc" --version; fi; } 2>/dev/null | head -n1)
 	[ -n "$ccv" ] || { echo "FAIL $name: no compiler ${cross}gcc (package $pkg)"; fail=$((fail + 1)); failed+=("$name"); continue; }
-	key="objset-2 $base_commit $defconfig $ccv"
+	key="objset-3 $base_commit $defconfig $ccv"
 	info "arch-check: $name ($arch, $defconfig, $ccv)"
 	exec 8>"$LOCK"
 	flock -n 8 || { info "  waiting for $LOCK"; flock 8; }
