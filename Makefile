@@ -17,13 +17,15 @@ export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH A
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
 	selftest-patch export bench mutants clear-cost region-prefixes mbox matrix \
-	bisect-check guest-bench truncate-bench fresh-check post clean
+	bisect-check guest-bench truncate-bench fresh-check post clean \
+	arch-check noinstr-check mmap-lock-probe ia64-toolchain
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
 	@echo "more:  bench mutants clear-cost region-prefixes mbox matrix bisect-check"
 	@echo "       guest-bench truncate-bench selftest-patch export"
+	@echo "mmap_lock: arch-check [ARCHES=...] noinstr-check mmap-lock-probe ia64-toolchain"
 
 vmtest:
 	@$(S)/vmtest.sh
@@ -104,6 +106,21 @@ guest-bench:
 # ftruncate() latency without and with the truncate-vs-fault fix.
 truncate-bench:
 	@$(S)/truncate-bench.sh
+
+# mmap_lock topic: every architecture's objects, base against series
+# (ARCHES="arm64 ia64" for some); objtool noinstr validation; which old
+# open-coded forms still compile; the ia64 cross gcc arch-check needs.
+arch-check:
+	@$(S)/arch-check.sh $(ARCHES)
+
+noinstr-check:
+	@$(S)/noinstr-check.sh
+
+mmap-lock-probe:
+	@$(S)/mmap-lock-probe.sh
+
+ia64-toolchain:
+	@$(S)/ia64-toolchain.sh
 
 clean:
 	rm -rf $(or $(O),build)

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 build_lock
-need_pkgs python3 python3-ply python3-git quilt shellcheck
+need_pkgs python3 python3-ply python3-git quilt shellcheck coccinelle
 CHK=$O/check
 mkdir -p "$CHK"
 pass=0 fail=0 skip=0
@@ -62,6 +62,10 @@ t apply-prerequisites "$TOP/tests/test_prereq.sh"
 t apply-series "$TOP/scripts/apply.sh"
 t quilt-push "$TOP/tests/test_quilt.sh"
 t checkpatch-strict "$TOP/tests/test_checkpatch.sh"
+# Which old open-coded mmap_lock forms still compile, with and without
+# lockdep; the README and the opaque-member patch must quote the table.
+t mmap-lock-probe "$TOP/scripts/mmap-lock-probe.sh" --check "$TOP/README.md" \
+	"$PATCHDIR"/*-mm-mmap_lock-make-mm-mmap_lock-opaque-outside-linux-.patch
 t config-option-cannot-stick "$TOP/tests/test_config.sh"
 t region-harness make -C "$SRC/tools/testing/hugetlb_region" run
 t region-mutants "$TOP/scripts/mutants.sh"
@@ -80,7 +84,9 @@ t mmap-lock-api "$TOP/scripts/check-mmap-lock.sh" -k "$KOUT" "$SRC"
 t runner-failures "$TOP/tests/test_runner_failures.sh"
 # FULL=1: the slow ones (W=1/sparse/arm64 comparison of the mmap_lock
 # objects against the base: ~15 min warm; every prefix of the series
-# built in turn: about an hour on two cores).
+# built in turn: about an hour on two cores; objtool noinstr validation,
+# base against series: two vmlinux builds; make arch-check: 17
+# architectures' mmap_lock objects, base against series, hours cold).
 # FRESH=1 (what .ci/run sets): the same on a bare debootstrap root, where
 # only the scripts' own installs add packages (about 20 min).
 if [ "${FRESH:-0}" = 1 ]; then
@@ -89,5 +95,7 @@ fi
 if [ "${FULL:-0}" = 1 ]; then
 	t mmap-lock-warnings "$TOP/scripts/check-mmap-lock-build.sh"
 	t bisect-check "$TOP/scripts/bisect-check.sh"
+	t noinstr "$TOP/scripts/noinstr-check.sh"
+	t arch-check "$TOP/scripts/arch-check.sh"
 fi
 summary
