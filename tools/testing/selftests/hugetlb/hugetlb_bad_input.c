@@ -399,6 +399,6 @@ TEST_F(bad, munmap_mremap_madvise_unaligned)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 {
 	char reason[256];
 
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	if (!hugetlb_cgroup_available(reason, sizeof(reason)))
 		hugetlb_prog_skip("%s: needs CONFIG_CGROUP_HUGETLB=y, cgroup2 mounted\n",
 				  reason);

@@ -390,6 +390,6 @@ TEST_F(falloc, region_example_mixed_then_fault)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

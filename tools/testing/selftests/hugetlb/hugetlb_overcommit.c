@@ -224,7 +224,7 @@ static bool gigantic(void)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	if (gigantic())
 		hugetlb_prog_skip("%lu kB pages are gigantic: never allocated as surplus pages\n",
 				  hpage_size >> 10);
