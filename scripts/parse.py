@@ -418,6 +418,8 @@ def main():
         if m and int(m.group(1)) < int(args.cpus or m.group(2)):
             problems.append('guest sees %s CPUs but QEMU was given %s' %
                             (m.group(1), args.cpus or m.group(2)))
+        if l.startswith('vmtest: LEFTOVER'):
+            problems.append('the run changed the guest: ' + l[len('vmtest: LEFTOVER '):])
         if l.startswith('vmtest: TIMEOUT') or l.startswith('vmtest: QEMU exited'):
             problems.append(l[len('vmtest: '):])
         m = re.match(r'vmtest: tainted=(\d+)', l)

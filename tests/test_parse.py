@@ -188,6 +188,14 @@ class ParseTest(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertIn('kernel tainted: 576 = U (USER), W (WARN)', out)
 
+    def test_leftover_state_fails(self):
+        rc, out, res = self.inline('boot\n', tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
+                                   'ok 1 selftests: hugetlb: hugetlb_shared\n'
+                                   'vmtest: LEFTOVER new: mount /tmp/hugetlb_selftest.x\n'
+                                   + self.TAIL)
+        self.assertEqual(rc, 1, out)
+        self.assertIn('the run changed the guest: new: mount /tmp/hugetlb_selftest.x', out)
+
     def test_two_channel_run_must_report_taint(self):
         rc, out, res = self.inline('boot\n', tests=self.HEAD + '# 1..1\n# ok 1 shared.a\n'
                                    'ok 1 selftests: hugetlb: hugetlb_shared\nvmtest: done\n')

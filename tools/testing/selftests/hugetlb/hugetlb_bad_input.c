@@ -29,6 +29,12 @@
 #define FALLOC_FL_COLLAPSE_RANGE 0x08
 #endif
 
+/*
+ * The base page size: an offset or a length that is a multiple of it but not
+ * of the huge page size is refused by hugetlb, not by the generic checks.
+ */
+#define PS ((long)sysconf(_SC_PAGESIZE))
+
 #define H hpage_size
 
 FIXTURE(bad) {
@@ -54,7 +60,7 @@ TEST_F(bad, mmap_unaligned_offset)
 	struct stat st;
 	void *p;
 
-	p = mmap(NULL, 2 * H, PROT_RW, MAP_SHARED, self->fd, 4096);
+	p = mmap(NULL, 2 * H, PROT_RW, MAP_SHARED, self->fd, PS);
 	ASSERT_EQ(MAP_FAILED, p);
 	ASSERT_EQ(EINVAL, errno);
 	p = mmap(NULL, 2 * H, PROT_RW, MAP_PRIVATE, self->fd, H / 2);
@@ -72,19 +78,19 @@ TEST_F(bad, mmap_unaligned_length_rounds_up)
 	char *p;
 
 	/* The length is rounded up to the huge page size ... */
-	p = mmap(NULL, H + 4096, PROT_RW, MAP_SHARED, self->fd, 0);
+	p = mmap(NULL, H + PS, PROT_RW, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_HPAGES(b, 0, 0, 2, 0);
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	ASSERT_EQ(2 * H, st.st_size);
 	/* ... but not for munmap(), which cannot split a huge page. */
-	ASSERT_EQ(-1, munmap(p, H + 4096));
+	ASSERT_EQ(-1, munmap(p, H + PS));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, munmap(p, 2 * H));
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 
-	p = mmap(NULL, H + 4096, PROT_RW,
+	p = mmap(NULL, H + PS, PROT_RW,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_HPAGES(b, 0, 0, 2, 0);
@@ -99,10 +105,10 @@ TEST_F(bad, mmap_fixed_unaligned_address)
 
 	hole = hugetlb_aligned_hole(3);
 	ASSERT_NE(MAP_FAILED, hole);
-	p = mmap(hole + 4096, H, PROT_RW, MAP_SHARED | MAP_FIXED, self->fd, 0);
+	p = mmap(hole + PS, H, PROT_RW, MAP_SHARED | MAP_FIXED, self->fd, 0);
 	ASSERT_EQ(MAP_FAILED, p);
 	ASSERT_EQ(EINVAL, errno);
-	p = mmap(hole + 4096, H, PROT_RW,
+	p = mmap(hole + PS, H, PROT_RW,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, -1, 0);
 	ASSERT_EQ(MAP_FAILED, p);
 	ASSERT_EQ(EINVAL, errno);
@@ -175,7 +181,7 @@ TEST_F(bad, ftruncate_unaligned_einval)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, hugetlb_touch(p, true));
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
-	ASSERT_EQ(-1, ftruncate(self->fd, H + 4096));
+	ASSERT_EQ(-1, ftruncate(self->fd, H + PS));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(-1, ftruncate(self->fd, H / 2));
 	ASSERT_EQ(EINVAL, errno);
@@ -367,22 +373,22 @@ TEST_F(bad, munmap_mremap_madvise_unaligned)
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 
 	/* A hugetlb VMA cannot be split inside a huge page. */
-	ASSERT_EQ(-1, munmap(p + 4096, 4096));
+	ASSERT_EQ(-1, munmap(p + PS, PS));
 	ASSERT_EQ(EINVAL, errno);
-	ASSERT_EQ(-1, munmap(p + H, 4096));
+	ASSERT_EQ(-1, munmap(p + H, PS));
 	ASSERT_EQ(EINVAL, errno);
-	ASSERT_EQ(-1, mprotect(p, 4096, PROT_READ));
+	ASSERT_EQ(-1, mprotect(p, PS, PROT_READ));
 	ASSERT_EQ(EINVAL, errno);
 	hole = hugetlb_aligned_hole(2);
 	ASSERT_NE(MAP_FAILED, hole);
 	q = mremap(p, 2 * H, 2 * H, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   hole + 4096);
+		   hole + PS);
 	ASSERT_EQ(MAP_FAILED, q);
 	ASSERT_EQ(EINVAL, errno);
-	q = mremap(p + 4096, H, H, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	q = mremap(p + PS, H, H, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
 	ASSERT_EQ(MAP_FAILED, q);
 	ASSERT_EQ(EINVAL, errno);
-	ASSERT_EQ(-1, madvise(p + 4096, H, MADV_DONTNEED));
+	ASSERT_EQ(-1, madvise(p + PS, H, MADV_DONTNEED));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(-1, madvise(p, 2 * H, MADV_REMOVE));
 	ASSERT_EQ(EACCES, errno);
@@ -393,6 +399,6 @@ TEST_F(bad, munmap_mremap_madvise_unaligned)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

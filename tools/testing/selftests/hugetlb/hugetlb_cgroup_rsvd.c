@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
@@ -312,11 +313,13 @@ int main(int argc, char **argv)
 {
 	char reason[256];
 
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	if (!hugetlb_cgroup_available(reason, sizeof(reason)))
-		hugetlb_prog_skip("%s\n", reason);
+		hugetlb_prog_skip("%s: needs CONFIG_CGROUP_HUGETLB=y, cgroup2 mounted\n",
+				  reason);
 	if (hugetlb_cgroup_setup())
-		hugetlb_prog_skip("cannot enable the hugetlb controller\n");
+		hugetlb_prog_skip("cannot enable the hugetlb controller: %s\n",
+				  strerror(errno));
 	atexit(hugetlb_cgroup_cleanup);
 	return test_harness_run(argc, argv);
 }

@@ -182,7 +182,8 @@ TEST_F(falloc, fallocate_keep_size)
 TEST_F(falloc, punch_hole_frees_pages)
 {
 	struct hugetlb_counters *b = &self->env.base;
-	char *buf;
+	char *buf, *p;
+	size_t i;
 
 	ASSERT_EQ(0, hugetlb_falloc(self->fd, 0, 0, 4));
 	ASSERT_HPAGES(b, 0, -4, 0, 0);
@@ -193,15 +194,28 @@ TEST_F(falloc, punch_hole_frees_pages)
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 1, 2));
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
 
-	/* Partial pages are zeroed, not freed. */
-	buf = malloc(H);
-	ASSERT_NE(NULL, buf);
+	/*
+	 * Partial pages are zeroed, not freed: fill page 0, punch from its
+	 * middle into the hole after it, and read it back.
+	 */
+	p = hugetlb_map(self->fd, 1, 0, PROT_RW, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0xaa, H);
+	ASSERT_HPAGES(b, 0, -2, 0, 0);
 	ASSERT_EQ(0, fallocate(self->fd,
 			       FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       H / 2, H));
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
+	for (i = 0; i < H; i++)
+		if (p[i] != (i < H / 2 ? (char)0xaa : 0))
+			break;
+	ASSERT_EQ(H, i);
+	buf = malloc(H);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(H, pread(self->fd, buf, H, 0));
+	ASSERT_EQ(0, memcmp(buf, p, H));
 	free(buf);
+	ASSERT_EQ(0, munmap(p, H));
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 0, 4));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -376,6 +390,6 @@ TEST_F(falloc, region_example_mixed_then_fault)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

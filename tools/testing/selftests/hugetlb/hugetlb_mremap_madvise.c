@@ -450,6 +450,6 @@ TEST_F(remap, madv_remove_private_eacces)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

@@ -266,6 +266,6 @@ TEST_F(noreserve, private_cow_empty_pool_sigbus)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

@@ -377,6 +377,6 @@ TEST_F(private, child_fault_uses_free_pages)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

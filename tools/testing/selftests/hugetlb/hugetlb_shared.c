@@ -408,6 +408,6 @@ TEST_F(shared, subpool_min_size)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

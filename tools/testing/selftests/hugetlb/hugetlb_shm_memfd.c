@@ -276,6 +276,6 @@ TEST_F(shm_memfd, shm_unaligned_size_rounds_up)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(16);
+	hugetlb_prog_setup(8);
 	return test_harness_run(argc, argv);
 }

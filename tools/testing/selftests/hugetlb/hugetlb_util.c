@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,9 +32,6 @@ unsigned long hpage_size;
 static char sysfs_dir[128];
 static char nr_path[192];
 static char oc_path[192];
-static char saved_nr_str[32];
-static char saved_oc_str[32];
-static pid_t setup_pid;
 
 static const char * const state_dirs[] = {
 	"/tmp", "/dev/shm", "/run", "/var/tmp", ".",
@@ -225,21 +223,38 @@ static bool have_hugetlbfs(void)
 	return found;
 }
 
+/*
+ * Each program runs as three processes:
+ *
+ *  - the keeper, the process the runner started: it sizes the pool, forks
+ *    and waits, then removes the cgroups the program created, restores the
+ *    pool settings and checks that the huge page counters are back, also
+ *    when the runner's time-out sends it SIGTERM (it SIGKILLs the rest);
+ *  - a reaper, PID 1 of a new PID namespace, in new mount and IPC
+ *    namespaces: when it dies every process of the program dies with it,
+ *    and the kernel unmounts the program's hugetlbfs mounts and removes its
+ *    SysV shm segments, whatever killed it;
+ *  - the test program itself, a child of the reaper.
+ */
+static bool pool_changed;
+static char saved_nr_str[32];
+static char saved_oc_str[32];
+static char work_dir[PATH_MAX];
+static pid_t keeper_pid, reaper_pid;
+static sig_atomic_t keeper_sig;
+static bool cg_had_hugetlb;
+
+static int cgroup_root(void);
+static bool cgroup_subtree_has_hugetlb(void);
+static void cgroup_remove_ours(void);
+static void cgroup_subtree_restore(bool had);
+
 static void restore_pool(void)
 {
-	if (getpid() != setup_pid)
-		return;
 	if (saved_oc_str[0])
 		hugetlb_write_file(oc_path, saved_oc_str);
 	if (saved_nr_str[0])
 		hugetlb_write_file(nr_path, saved_nr_str);
-}
-
-static void restore_on_signal(int sig)
-{
-	restore_pool();
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 /* Skip the whole program before its plan is printed. */
@@ -247,6 +262,8 @@ void hugetlb_prog_skip(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (pool_changed)
+		restore_pool();
 	ksft_print_header();
 	printf("1..0 # SKIP ");
 	va_start(ap, fmt);
@@ -272,115 +289,226 @@ int hugetlb_init(void)
 	return access(sysfs_dir, R_OK) ? -1 : 0;
 }
 
-void hugetlb_prog_setup(long min_pages)
+static void keeper_on_signal(int sig)
 {
-	struct hugetlb_counters c;
-	long nr, avail;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (hugetlb_init())
-		hugetlb_prog_skip("no hugetlbfs or huge page sysfs support\n");
-	hugetlb_baseline_save();
-	if (hugetlb_read_counters(&c))
-		hugetlb_prog_skip("cannot read huge page counters\n");
-	if (c.free <= 0)
-		hugetlb_prog_skip("no free huge pages (Total %ld, Free %ld)\n",
-				  c.total, c.free);
-
-	/* Save the pool settings, they are restored when the program ends. */
-	setup_pid = getpid();
-	nr = hugetlb_get_nr();
-	if (nr >= 0)
-		snprintf(saved_nr_str, sizeof(saved_nr_str), "%ld", nr);
-	nr = hugetlb_get_overcommit();
-	if (nr >= 0)
-		snprintf(saved_oc_str, sizeof(saved_oc_str), "%ld", nr);
-	atexit(restore_pool);
-	signal(SIGTERM, restore_on_signal);
-	signal(SIGINT, restore_on_signal);
-	signal(SIGHUP, restore_on_signal);
-
-	/* Surplus pages would make every count fuzzy: no overcommit. */
-	if (hugetlb_get_overcommit() != 0 && hugetlb_set_overcommit(0))
-		hugetlb_prog_skip("cannot set nr_overcommit_hugepages to 0\n");
-
-	avail = c.free - c.rsvd;
-	if (avail < min_pages) {
-		nr = hugetlb_get_nr();
-		hugetlb_set_nr(nr + min_pages - avail);
-		avail = hugetlb_available();
-		if (avail < min_pages)
-			hugetlb_prog_skip("need %ld available huge pages, have %ld\n",
-					  min_pages, avail);
-	}
+	if (!keeper_sig)
+		keeper_sig = sig;
+	if (reaper_pid > 0)
+		kill(reaper_pid, SIGKILL);
 }
 
-static int state_path(char *buf, size_t len)
+/*
+ * Counters the kernel may update a moment after the last process of the
+ * program is gone (shm is freed from a work queue): give it 5 s.
+ */
+static int wait_counters(const struct hugetlb_counters *want,
+			 struct hugetlb_counters *now)
 {
-	struct stat st;
-	size_t i;
+	int i;
 
-	for (i = 0; i < ARRAY_SIZE(state_dirs); i++) {
-		if (stat(state_dirs[i], &st) || !S_ISDIR(st.st_mode) ||
-		    access(state_dirs[i], W_OK))
-			continue;
-		snprintf(buf, len, "%s/hugetlb_selftests.baseline",
-			 state_dirs[i]);
-		return 0;
+	for (i = 0; i < 500; i++) {
+		if (hugetlb_read_counters(now))
+			return -1;
+		if (!memcmp(want, now, sizeof(*now)))
+			return 0;
+		usleep(10000);
 	}
 	return -1;
 }
 
-/* Record the counters at suite start, unless an earlier program did. */
-int hugetlb_baseline_save(void)
+static void keeper_finish(pid_t pid, const struct hugetlb_counters *start)
 {
-	struct hugetlb_counters c;
-	char path[PATH_MAX];
-	FILE *f;
+	struct hugetlb_counters now;
+	int status, ret = KSFT_FAIL;
+	pid_t w;
 
-	if (state_path(path, sizeof(path)) || !access(path, F_OK))
-		return 0;
-	if (hugetlb_read_counters(&c))
-		return -1;
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%ld %ld %ld %ld %ld %ld\n", c.total, c.free, c.rsvd,
-		c.surp, hugetlb_get_nr(), hugetlb_get_overcommit());
-	fclose(f);
-	return 0;
+	do {
+		w = waitpid(pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	reaper_pid = 0;
+	if (w != pid)
+		ksft_print_msg("keeper: waitpid: %s\n", strerror(errno));
+	else if (WIFEXITED(status))
+		ret = WEXITSTATUS(status);
+	else
+		ksft_print_msg("keeper: the program was killed by signal %d\n",
+			       WTERMSIG(status));
+	fflush(stdout);
+
+	cgroup_remove_ours();
+	cgroup_subtree_restore(cg_had_hugetlb);
+	if (work_dir[0] && rmdir(work_dir))
+		ksft_print_msg("keeper: cannot remove %s: %s\n", work_dir,
+			       strerror(errno));
+	if (wait_counters(start, &now)) {
+		ksft_print_msg("keeper: Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld != %ld/%ld/%ld/%ld\n",
+			       now.total, now.free, now.rsvd, now.surp,
+			       start->total, start->free, start->rsvd,
+			       start->surp);
+		ret = KSFT_FAIL;
+	}
+	restore_pool();
+	fflush(stdout);
+	if (keeper_sig) {
+		signal(keeper_sig, SIG_DFL);
+		raise(keeper_sig);
+	}
+	exit(ret);
 }
 
-int hugetlb_baseline_load(struct hugetlb_counters *c, long *nr,
-			  long *overcommit)
+/* PID 1 of the program's namespaces: wait for the program, then die. */
+static void reaper(void)
 {
-	char path[PATH_MAX];
-	int ret;
-	FILE *f;
+	int status, ret = KSFT_FAIL;
+	pid_t pid, w;
 
-	if (state_path(path, sizeof(path)))
-		return -1;
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%ld %ld %ld %ld %ld %ld", &c->total, &c->free,
-		     &c->rsvd, &c->surp, nr, overcommit);
-	fclose(f);
-	return ret == 6 ? 0 : -1;
+	/* The keeper is outside this namespace: getppid() says 0. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC))
+		hugetlb_prog_skip("no mount or IPC namespace (%s): needs CONFIG_IPC_NS=y\n",
+				  strerror(errno));
+	/* Nothing mounted from here on propagates to the caller's view. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		hugetlb_prog_skip("cannot make / a private mount: %s\n",
+				  strerror(errno));
+	/* PIDs as this namespace numbers them, for /proc/<pid>. */
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL))
+		hugetlb_prog_skip("cannot mount /proc: %s\n", strerror(errno));
+	/* Mount points of the tests: gone with the namespace. */
+	if (mount("tmpfs", work_dir, "tmpfs", 0, "size=1m,mode=0700"))
+		hugetlb_prog_skip("cannot mount tmpfs on %s: %s\n", work_dir,
+				  strerror(errno));
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		return;
+	}
+	for (;;) {
+		w = wait(&status);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		if (w != pid)
+			continue;
+		if (WIFEXITED(status))
+			ret = WEXITSTATUS(status);
+		else
+			ksft_print_msg("test process killed by signal %d\n",
+				       WTERMSIG(status));
+		break;
+	}
+	fflush(stdout);
+	_exit(ret);
 }
 
-void hugetlb_baseline_remove(void)
+/*
+ * Program set-up, before the plan: root only; the default huge page size
+ * with at least min_pages available (the pool is grown when needed, and
+ * restored at the end); no overcommit.  Returns in the test process.
+ */
+void hugetlb_prog_setup(long min_pages)
 {
-	char path[PATH_MAX];
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	struct hugetlb_counters start;
+	struct sigaction sa;
+	long nr, avail;
+	size_t i;
+	pid_t pid;
 
-	if (!state_path(path, sizeof(path)))
-		unlink(path);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (hugetlb_init())
+		hugetlb_prog_skip("no hugetlbfs: needs CONFIG_HUGETLBFS=y\n");
+	if (geteuid())
+		hugetlb_prog_skip("not root: needs to mount hugetlbfs and write %s\n",
+				  nr_path);
+
+	/* Saved before any change, restored by the keeper. */
+	nr = hugetlb_get_nr();
+	if (nr < 0)
+		hugetlb_prog_skip("cannot read %s\n", nr_path);
+	snprintf(saved_nr_str, sizeof(saved_nr_str), "%ld", nr);
+	nr = hugetlb_get_overcommit();
+	if (nr >= 0)
+		snprintf(saved_oc_str, sizeof(saved_oc_str), "%ld", nr);
+	keeper_pid = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_on_signal;
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+
+	/* Surplus pages would make every count fuzzy: no overcommit. */
+	pool_changed = true;
+	if (nr > 0 && hugetlb_set_overcommit(0))
+		hugetlb_prog_skip("cannot set nr_overcommit_hugepages to 0 (it is %ld)\n",
+				  nr);
+
+	avail = hugetlb_available();
+	if (avail < min_pages) {
+		hugetlb_set_nr(hugetlb_get_nr() + min_pages - avail);
+		avail = hugetlb_available();
+	}
+	if (avail < min_pages)
+		hugetlb_prog_skip("needs %ld free %lukB huge pages, has %ld: use hugepages=N\n",
+				  min_pages, hpage_size >> 10, avail);
+	if (hugetlb_read_counters(&start))
+		hugetlb_prog_skip("cannot read the huge page counters\n");
+
+	cg_had_hugetlb = !cgroup_root() && cgroup_subtree_has_hugetlb();
+	for (i = 0; i < ARRAY_SIZE(state_dirs); i++) {
+		snprintf(work_dir, sizeof(work_dir), "%s/hugetlb_selftest.XXXXXX",
+			 state_dirs[i]);
+		if (mkdtemp(work_dir))
+			break;
+		work_dir[0] = '\0';
+	}
+	if (!work_dir[0])
+		hugetlb_prog_skip("no writable directory for mount points (/tmp)\n");
+	if (unshare(CLONE_NEWPID)) {
+		rmdir(work_dir);
+		hugetlb_prog_skip("no PID namespace (%s): needs CONFIG_PID_NS=y\n",
+				  strerror(errno));
+	}
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		rmdir(work_dir);
+		restore_pool();
+		ksft_exit_fail_msg("fork: %s\n", strerror(errno));
+	}
+	if (pid) {
+		reaper_pid = pid;
+		if (keeper_sig)
+			kill(pid, SIGKILL);
+		keeper_finish(pid, &start);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	pool_changed = false;
+	reaper();
 }
 
 int hugetlb_mount(char *dir, size_t len, const char *opts)
 {
 	size_t i;
 
+	if (work_dir[0]) {
+		snprintf(dir, len, "%s/mnt.XXXXXX", work_dir);
+		if (!mkdtemp(dir))
+			return -1;
+		if (!mount("none", dir, "hugetlbfs", 0, opts))
+			return 0;
+		rmdir(dir);
+		return -1;
+	}
 	for (i = 0; i < ARRAY_SIZE(state_dirs); i++) {
 		snprintf(dir, len, "%s/hugetlb_mnt.XXXXXX", state_dirs[i]);
 		if (!mkdtemp(dir))
@@ -864,12 +992,88 @@ void hugetlb_cgroup_cleanup(void)
 	cg_enabled_by_us = false;
 }
 
+/*
+ * The cgroups of a program are named after its keeper, which removes what
+ * the program left behind.
+ */
+#define CG_PREFIX "hugetlb_selftest."
+
 int hugetlb_cgroup_create(const char *name, char *path, size_t len)
 {
-	snprintf(path, len, "%s/%s.%d", cg_root, name, getpid());
+	snprintf(path, len, "%s/" CG_PREFIX "%d.%s", cg_root, keeper_pid,
+		 name);
 	if (mkdir(path, 0755) && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+static int cgroup_root(void)
+{
+	return cg_root[0] ? 0 : find_cgroup2();
+}
+
+static bool cgroup_subtree_has_hugetlb(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg_root);
+	return word_in_file(path, "hugetlb");
+}
+
+/* Put the root's controller back as the keeper found it. */
+static void cgroup_subtree_restore(bool had)
+{
+	char path[512];
+
+	if (!cg_root[0] || had || !cgroup_subtree_has_hugetlb())
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg_root);
+	if (hugetlb_write_file(path, "-hugetlb"))
+		ksft_print_msg("keeper: cannot disable the hugetlb controller in %s\n",
+			       path);
+}
+
+/* Remove a cgroup and the cgroups below it. */
+static void cgroup_remove_tree(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			cgroup_remove_tree(sub);
+		}
+		closedir(d);
+	}
+	if (hugetlb_cgroup_remove(path))
+		ksft_print_msg("keeper: cannot remove cgroup %s: %s\n", path,
+			       strerror(errno));
+}
+
+static void cgroup_remove_ours(void)
+{
+	char prefix[64], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (!cg_root[0])
+		return;
+	snprintf(prefix, sizeof(prefix), CG_PREFIX "%d.", keeper_pid);
+	d = opendir(cg_root);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cg_root, de->d_name);
+		cgroup_remove_tree(path);
+	}
+	closedir(d);
 }
 
 int hugetlb_cgroup_remove(const char *path)

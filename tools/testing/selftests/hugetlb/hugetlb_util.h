@@ -95,14 +95,16 @@ int hugetlb_check_delta(const struct hugetlb_counters *base, long dtotal,
 	ASSERT_EQ(0, hugetlb_check_delta(base, dtotal, dfree, drsvd,	\
 					 dsurp, __LINE__))
 
-/* Program set-up: skip, save pool settings and restore them at exit. */
+/*
+ * Program set-up, before the plan: skip unless root with hugetlbfs, grow the
+ * pool to min_pages available huge pages, and run the rest of the program
+ * in its own PID, mount and IPC namespaces under a parent (the keeper) that
+ * restores the pool, removes the program's cgroups and checks that the
+ * huge page counters are back when it ends, however it ends.
+ */
 int hugetlb_init(void);
 void hugetlb_prog_setup(long min_pages);
 void hugetlb_prog_skip(const char *fmt, ...);
-int hugetlb_baseline_save(void);
-int hugetlb_baseline_load(struct hugetlb_counters *c, long *nr,
-			  long *overcommit);
-void hugetlb_baseline_remove(void);
 
 /* Per test environment. */
 int hugetlb_env_setup(struct hugetlb_env *env, const char *mount_opts);
