@@ -68,6 +68,9 @@ run git init -q -b master .
 git config user.name >/dev/null || git config user.name "series builder"
 git config user.email >/dev/null || git config user.email "builder@localhost"
 git config core.abbrev 12
+# No background "git gc --auto": it would inherit the build lock (fd 9)
+# and hold up the next run in this build directory.
+git config gc.auto 0
 logrun "$LOGS/base-git.log" git add -A -f . || die "git add failed (see $LOGS/base-git.log)"
 run git commit -q -m "Linux $kver (Debian $pkg $BASE)" \
 	-m "Unpacked from $tarball, sha256 $sha." || die "git commit of the base failed"
