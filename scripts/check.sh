@@ -10,7 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 
 build_lock
-need_pkgs python3 python3-ply python3-git quilt shellcheck coccinelle
+# libpython3-dev: spatch loads libpython3.X.so for the mmap_lock.cocci
+# script rules; without it report mode silently finds nothing.
+need_pkgs python3 python3-ply python3-git quilt shellcheck coccinelle libpython3-dev
 CHK=$O/check
 mkdir -p "$CHK"
 pass=0 fail=0 skip=0
