@@ -144,6 +144,36 @@ stats() { sort -g | awk '{ v[NR] = $1 } END {
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 declare -A wall wmin wmax fault unmap bpp sbpp insn ifault iunmap nodes
+declare -A full ffault funmap
+
+# count_insn VERSION CASE N SAMPLE [f]: callgrind instructions per fault
+# (ifault), per page of the unmap (iunmap) and their sum (insn); with f
+# into ffault, funmap and full instead
+count_insn() {
+	local v=$1 c=$2 n=$3 sample=$4 to=${5:-} line fi_ ui_ counted
+	info "bench: callgrind $v $c N=$n${to:+ (all faults)}" >&2
+	rm -f "$tmp"/cg.out*
+	line=$(x valgrind --tool=callgrind --instr-atstart=no \
+		--callgrind-out-file="$tmp/cg.out" \
+		"$tmp/bench-$v" insn "$c" "$n" "$sample" \
+		2>>"$LOG") || die "callgrind bench-$v $c $n failed (see $LOG)"
+	echo "$line" >>"$LOG"
+	fi_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.1")
+	ui_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.2")
+	[ -n "$fi_" ] && [ -n "$ui_" ] || die "no instruction count from callgrind"
+	counted=$(field faults "$line")
+	if [ -z "$to" ]; then
+		ifault[$v/$c/$n]=$(div "$fi_" "$counted")
+		iunmap[$v/$c/$n]=$(div "$ui_" "$n")
+		insn[$v/$c/$n]=$(awk -v a="${ifault[$v/$c/$n]}" \
+			-v b="${iunmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+	else
+		ffault[$v/$c/$n]=$(div "$fi_" "$counted")
+		funmap[$v/$c/$n]=$(div "$ui_" "$n")
+		full[$v/$c/$n]=$(awk -v a="${ffault[$v/$c/$n]}" \
+			-v b="${funmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+	fi
+}
 
 # timed VERSION CASE N: RUNS native runs, interleaved by the caller
 timed() {
@@ -180,24 +210,25 @@ for c in $CASES; do
 				sbpp[$nv/$c/$n]=$(field slab_bytes_per_page "$line")
 			done
 
-			# instructions
+			# instructions; random order sampled (the 6.1 list is
+			# quadratic), and with INDEX= also counted in full for
+			# every version but the 6.1 list (the sampling rebuilds
+			# the map in descending order, a different tree shape)
 			local_sample=0
 			[ "$c" = random ] && local_sample=$SAMPLE
-			info "bench: callgrind $v $c N=$n" >&2
-			rm -f "$tmp"/cg.out*
-			line=$(x valgrind --tool=callgrind --instr-atstart=no \
-				--callgrind-out-file="$tmp/cg.out" \
-				"$tmp/bench-$v" insn "$c" "$n" "$local_sample" \
-				2>>"$LOG") || die "callgrind bench-$v $c $n failed (see $LOG)"
-			echo "$line" >>"$LOG"
-			fi_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.1")
-			ui_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.2")
-			[ -n "$fi_" ] && [ -n "$ui_" ] || die "no instruction count from callgrind"
-			counted=$(field faults "$line")
-			ifault[$v/$c/$n]=$(div "$fi_" "$counted")
-			iunmap[$v/$c/$n]=$(div "$ui_" "$n")
-			insn[$v/$c/$n]=$(awk -v a="${ifault[$v/$c/$n]}" \
-				-v b="${iunmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+			case $v in
+			old | new) count_insn "$v" "$c" "$n" "$local_sample" "" ;;
+			*) count_insn "$v" "$c" "$n" 0 "" ;;
+			esac
+			if [ -n "$INDEX" ] && [ "$v" != old ]; then
+				if [ "$local_sample" = 0 ] || [ "$v" != new ]; then
+					full[$v/$c/$n]=${insn[$v/$c/$n]}
+					ffault[$v/$c/$n]=${ifault[$v/$c/$n]}
+					funmap[$v/$c/$n]=${iunmap[$v/$c/$n]}
+				else
+					count_insn "$v" "$c" "$n" 0 f
+				fi
+			fi
 		done
 	done
 done
@@ -324,14 +355,22 @@ if [ -n "$INDEX" ]; then
 			md "$row"
 		done
 	done
-	hdr "instructions per fault (faults + unmap)"
+	hdr "instructions per fault (fault + unmap per page); random: 6.1 list $SAMPLE faults sampled, the others all"
 	for c in $CASES; do
 		for n in $NS; do
 			row="| $c | $n |"
-			for v in $VERSIONS; do row+=" ${insn[$v/$c/$n]} (${ifault[$v/$c/$n]} + ${iunmap[$v/$c/$n]}) |"; done
+			for v in $VERSIONS; do
+				if [ "$v" = old ]; then
+					row+=" ${insn[$v/$c/$n]} (${ifault[$v/$c/$n]} + ${iunmap[$v/$c/$n]}) |"
+				else
+					row+=" ${full[$v/$c/$n]} (${ffault[$v/$c/$n]} + ${funmap[$v/$c/$n]}) |"
+				fi
+			done
 			md "$row"
 		done
 	done
+	[ "$SAMPLE" -gt 0 ] && md "" &&
+		md "rbtree random sampled like the 6.1 list (the ratio lines above): $(for n in $NS; do printf 'N=%s %s  ' "$n" "${insn[new/random/$n]}"; done)"
 	hdr "bytes per faulted page at the peak (slab pages), CONFIG_CGROUP_HUGETLB=y"
 	for c in $CASES; do
 		for n in $NS; do
@@ -346,7 +385,7 @@ if [ -n "$INDEX" ]; then
 		done
 	done
 	md ""
-	md "reproduce: INDEX=\"$INDEX\" RUNS=$RUNS O=$O scripts/bench.sh $TREE"
+	md "reproduce: INDEX=\"$INDEX\" RUNS=$RUNS SAMPLE=$SAMPLE NS=\"$NS\" BIG_NS=\"$BIG_NS\" O=$O scripts/bench.sh $TREE"
 fi
 info "bench: results in $RESULT, commands in $LOG" >&2
 [ "$fails" = 0 ] || die "bench: $fails target(s) missed"
