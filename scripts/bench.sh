@@ -29,7 +29,8 @@
 # preallocates a worst-case store before every add), run interleaved with
 # the others and checked against a model first (bench/maple/test.c, ASan):
 # a table of all versions follows the usual output, also in
-# $O/bench-index.md.
+# $O/bench-index.md.  Their random-order instructions are counted over all
+# faults (the 6.1 list's stay sampled).
 #
 # Results go to stdout and to $O/bench.txt; commands and raw output to
 # $LOGS/bench.log.
