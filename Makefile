@@ -16,14 +16,14 @@ S := scripts
 export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench mutants clear-cost region-prefixes mbox matrix \
+	selftest-patch export bench bench-index mutants clear-cost region-prefixes mbox matrix \
 	bisect-check guest-bench truncate-bench fresh-check post clean \
 	arch-check noinstr-check mmap-lock-probe ia64-toolchain
 
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "steps: base apply config kernel initramfs boot parse LOG=..."
-	@echo "more:  bench mutants clear-cost region-prefixes mbox matrix bisect-check"
+	@echo "more:  bench bench-index mutants clear-cost region-prefixes mbox matrix bisect-check"
 	@echo "       guest-bench truncate-bench selftest-patch export"
 	@echo "mmap_lock: arch-check [ARCHES=...] noinstr-check mmap-lock-probe ia64-toolchain"
 
@@ -71,6 +71,11 @@ export:
 # Region code: 6.1 against the series in wall time and instructions.
 bench:
 	@$(S)/bench.sh
+
+# The same with the region code on 6.1's maple tree beside the list and the
+# rbtree (docs/region-index-choice.md); TREE= names the kernel tree.
+bench-index:
+	@INDEX="$(or $(INDEX),maple maple-prealloc)" $(S)/bench.sh $(TREE)
 
 # Region harness against mutants of the lock-drop paths: killed N of N.
 mutants:

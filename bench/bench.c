@@ -24,7 +24,9 @@
  * "time" prints "ns_per_fault=X fault_ns=X unmap_ns=X bytes_per_page=X
  * slab_bytes_per_page=X regions=X region_bytes=X": bytes_per_page is the
  * objects of the map at its largest over N, slab_bytes_per_page the slab
- * pages they occupy over N.
+ * pages they occupy over N.  The maple tree variant (bench/maple/, built
+ * with its own hugetlb_region_internal.h) adds "nodes=X nodes_peak=X":
+ * maple nodes after the faults and at most.
  *
  * "insn" dumps two callgrind parts, "faults" and "unmap".  With SAMPLE < N,
  * only SAMPLE faults in 20 windows spread over the run are counted, each
@@ -42,6 +44,13 @@
 
 #include "hugetlb_region_internal.h"
 #include "hugetlb_region.c"
+
+/* everything allocated but the map and the cache is a region */
+#ifndef HR_BENCH_REGIONS
+#define HR_BENCH_REGIONS(resv) \
+	(hr_live_allocs - 1 - (resv)->region_cache_count)
+#define HR_BENCH_REGION_BYTES	sizeof(struct file_region)
+#endif
 
 int hr_locks_held;
 long hr_nr_allocs;
@@ -249,8 +258,11 @@ static void unmap(void)
 int main(int argc, char **argv)
 {
 	long i, w, sample = 0, window, stride, counted = 0, regions = 0;
+#ifdef HR_BENCH_MAPLE
+	long nodes = 0;
+#endif
 	const char *what, *kind;
-	double t0, t1, t2;
+	double t0, t1, t2, t3;
 
 	if (argc < 4)
 		die("usage: bench time|insn sequential|random N [SAMPLE]");
@@ -285,15 +297,23 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			fault(page(i));
 		t1 = now();
-		/* everything allocated but the map and the cache is a region */
-		regions = hr_live_allocs - 1 - resv->region_cache_count;
-		unmap();
+		/* not timed: the maple variant walks the map to count */
+		regions = HR_BENCH_REGIONS(resv);
+#ifdef HR_BENCH_MAPLE
+		nodes = hr_maple_nodes;
+#endif
 		t2 = now();
-		printf("ns_per_fault=%.1f fault_ns=%.1f unmap_ns=%.1f bytes_per_page=%.1f slab_bytes_per_page=%.1f regions=%ld region_bytes=%zu\n",
-		       (t2 - t0) * 1e9 / n, (t1 - t0) * 1e9 / n,
-		       (t2 - t1) * 1e9 / n, (double)peak_bytes / n,
+		unmap();
+		t3 = now();
+		printf("ns_per_fault=%.1f fault_ns=%.1f unmap_ns=%.1f bytes_per_page=%.1f slab_bytes_per_page=%.1f regions=%ld region_bytes=%zu",
+		       (t1 - t0 + t3 - t2) * 1e9 / n, (t1 - t0) * 1e9 / n,
+		       (t3 - t2) * 1e9 / n, (double)peak_bytes / n,
 		       (double)peak_slab_bytes / n, regions,
-		       sizeof(struct file_region));
+		       HR_BENCH_REGION_BYTES);
+#ifdef HR_BENCH_MAPLE
+		printf(" nodes=%ld nodes_peak=%ld", nodes, hr_maple_nodes_peak);
+#endif
+		printf("\n");
 		return 0;
 	}
 	if (strcmp(what, "insn"))

@@ -23,6 +23,15 @@
 # model of the slab allocator (kmalloc size classes, kmem_caches of exact
 # size), with CONFIG_CGROUP_HUGETLB on and off.
 #
+# INDEX="maple [maple-prealloc]" adds the same region code on 6.1's maple
+# tree (bench/maple/hugetlb_region.c with the tree's lib/maple_tree.c,
+# built the way tools/testing/radix-tree builds it; "maple-prealloc"
+# preallocates a worst-case store before every add), run interleaved with
+# the others and checked against a model first (bench/maple/test.c, ASan):
+# a table of all versions follows the usual output, also in
+# $O/bench-index.md.  Their random-order instructions are counted over all
+# faults (the 6.1 list's stay sampled).
+#
 # Results go to stdout and to $O/bench.txt; commands and raw output to
 # $LOGS/bench.log.
 # shellcheck source=lib.sh
@@ -34,6 +43,14 @@ SAMPLE=${SAMPLE:-2000}
 NS=${NS:-"10000 100000"}
 BIG_NS=${BIG_NS-1000000}	# wall time only; 6.1 only in sequential order
 CASES="sequential random"
+INDEX=${INDEX:-}
+VERSIONS="old new"
+for v in $INDEX; do
+	case $v in
+	maple | maple-prealloc) VERSIONS+=" $v" ;;
+	*) die "unknown INDEX variant '$v' (maple, maple-prealloc)" ;;
+	esac
+done
 RESULT=$O/bench.txt
 LOG=$LOGS/bench.log
 
@@ -72,12 +89,50 @@ build() {
 		die "building the $name bench failed (see $LOG)"
 }
 
+# build_maple NAME [CFLAGS...]: bench/maple/ on lib/maple_tree.c of NEW,
+# with tools/testing/radix-tree's shims; checked by bench/maple/test.c
+build_maple() {
+	local name=$1 d=$tmp/src-maple
+	shift
+	if [ ! -d "$d" ]; then
+		mkdir -p "$d/gen/generated"
+		git archive "$new" lib/maple_tree.c include/linux/maple_tree.h \
+			include/linux/xarray.h include/linux/kconfig.h \
+			include/linux/gfp_types.h mm/hugetlb_region.h \
+			tools/include tools/arch tools/testing/radix-tree |
+			tar -x -C "$d" ||
+			die "cannot extract lib/maple_tree.c and the radix-tree shims of $new from $TREE"
+		# what tools/testing/radix-tree/Makefile generates
+		echo "#define CONFIG_$(getconf LONG_BIT)BIT 1" >"$d/gen/bit-length.h"
+		echo "#define XA_CHUNK_SHIFT 6" >"$d/gen/generated/map-shift.h"
+	fi
+	local inc=(-I"$TOP/bench/maple" -I"$d" -I"$d/mm" -I"$d/gen"
+		-I"$d/tools/testing/radix-tree" -I"$d/tools/include")
+	x gcc -O1 -g -std=gnu11 -Wall -Wno-sign-compare \
+		-fsanitize=address,undefined -fno-sanitize-recover=all "$@" \
+		"${inc[@]}" -o "$tmp/test-$name" "$TOP/bench/maple/test.c" \
+		"$TOP/bench/maple/maple_tree_shim.c" >>"$LOG" 2>&1 ||
+		die "building the $name test failed (see $LOG)"
+	x "$tmp/test-$name" >>"$LOG" 2>&1 ||
+		die "the $name region code does not match the model (see $LOG)"
+	x gcc -O2 -std=gnu11 -Wall -Wno-sign-compare "$@" "${inc[@]}" \
+		-o "$tmp/bench-$name" "$TOP/bench/bench.c" \
+		"$TOP/bench/maple/maple_tree_shim.c" >>"$LOG" 2>&1 ||
+		die "building the $name bench failed (see $LOG)"
+}
+
 info "bench: old $(git log -1 --format='%h %s' "$old")" >&2
 info "bench: new $(git log -1 --format='%h %s' "$new")" >&2
 build old "$old"
 build new "$new"
 build old-nocg "$old" -DHR_NO_CGROUP_HUGETLB
 build new-nocg "$new" -DHR_NO_CGROUP_HUGETLB
+for v in $VERSIONS; do
+	case $v in
+	maple) build_maple maple ;;
+	maple-prealloc) build_maple maple-prealloc -DHR_MAPLE_PREALLOC ;;
+	esac
+done
 grep -q coalesce_file_region "$tmp/src-old/hugetlb_region.c" ||
 	info "bench: warning: the old code has no coalesce_file_region()" >&2
 
@@ -89,7 +144,37 @@ stats() { sort -g | awk '{ v[NR] = $1 } END {
 	printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-declare -A wall wmin wmax fault unmap bpp sbpp insn ifault iunmap
+declare -A wall wmin wmax fault unmap bpp sbpp insn ifault iunmap nodes
+declare -A full ffault funmap
+
+# count_insn VERSION CASE N SAMPLE [f]: callgrind instructions per fault
+# (ifault), per page of the unmap (iunmap) and their sum (insn); with f
+# into ffault, funmap and full instead
+count_insn() {
+	local v=$1 c=$2 n=$3 sample=$4 to=${5:-} line fi_ ui_ counted
+	info "bench: callgrind $v $c N=$n${to:+ (all faults)}" >&2
+	rm -f "$tmp"/cg.out*
+	line=$(x valgrind --tool=callgrind --instr-atstart=no \
+		--callgrind-out-file="$tmp/cg.out" \
+		"$tmp/bench-$v" insn "$c" "$n" "$sample" \
+		2>>"$LOG") || die "callgrind bench-$v $c $n failed (see $LOG)"
+	echo "$line" >>"$LOG"
+	fi_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.1")
+	ui_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.2")
+	[ -n "$fi_" ] && [ -n "$ui_" ] || die "no instruction count from callgrind"
+	counted=$(field faults "$line")
+	if [ -z "$to" ]; then
+		ifault[$v/$c/$n]=$(div "$fi_" "$counted")
+		iunmap[$v/$c/$n]=$(div "$ui_" "$n")
+		insn[$v/$c/$n]=$(awk -v a="${ifault[$v/$c/$n]}" \
+			-v b="${iunmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+	else
+		ffault[$v/$c/$n]=$(div "$fi_" "$counted")
+		funmap[$v/$c/$n]=$(div "$ui_" "$n")
+		full[$v/$c/$n]=$(awk -v a="${ffault[$v/$c/$n]}" \
+			-v b="${funmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+	fi
+}
 
 # timed VERSION CASE N: RUNS native runs, interleaved by the caller
 timed() {
@@ -103,7 +188,7 @@ for c in $CASES; do
 	for n in $NS; do
 		declare -A all=() fl=() ul=()
 		for ((r = 1; r <= RUNS; r++)); do
-			for v in old new; do
+			for v in $VERSIONS; do
 				info "bench: $v $c N=$n run $r/$RUNS" >&2
 				line=$(timed "$v" "$c" "$n") || exit 1
 				all[$v]+="$(field ns_per_fault "$line") "
@@ -111,9 +196,10 @@ for c in $CASES; do
 				ul[$v]+="$(field unmap_ns "$line") "
 				bpp[$v/$c/$n]=$(field bytes_per_page "$line")
 				sbpp[$v/$c/$n]=$(field slab_bytes_per_page "$line")
+				nodes[$v/$c/$n]=$(field nodes "$line")
 			done
 		done
-		for v in old new; do
+		for v in $VERSIONS; do
 			read -r "wall[$v/$c/$n]" "wmin[$v/$c/$n]" "wmax[$v/$c/$n]" \
 				< <(tr ' ' '\n' <<<"${all[$v]}" | grep . | stats)
 			read -r "fault[$v/$c/$n]" _ _ < <(tr ' ' '\n' <<<"${fl[$v]}" | grep . | stats)
@@ -125,24 +211,25 @@ for c in $CASES; do
 				sbpp[$nv/$c/$n]=$(field slab_bytes_per_page "$line")
 			done
 
-			# instructions
+			# instructions; random order sampled (the 6.1 list is
+			# quadratic), and with INDEX= also counted in full for
+			# every version but the 6.1 list (the sampling rebuilds
+			# the map in descending order, a different tree shape)
 			local_sample=0
 			[ "$c" = random ] && local_sample=$SAMPLE
-			info "bench: callgrind $v $c N=$n" >&2
-			rm -f "$tmp"/cg.out*
-			line=$(x valgrind --tool=callgrind --instr-atstart=no \
-				--callgrind-out-file="$tmp/cg.out" \
-				"$tmp/bench-$v" insn "$c" "$n" "$local_sample" \
-				2>>"$LOG") || die "callgrind bench-$v $c $n failed (see $LOG)"
-			echo "$line" >>"$LOG"
-			fi_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.1")
-			ui_=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out.2")
-			[ -n "$fi_" ] && [ -n "$ui_" ] || die "no instruction count from callgrind"
-			counted=$(field faults "$line")
-			ifault[$v/$c/$n]=$(div "$fi_" "$counted")
-			iunmap[$v/$c/$n]=$(div "$ui_" "$n")
-			insn[$v/$c/$n]=$(awk -v a="${ifault[$v/$c/$n]}" \
-				-v b="${iunmap[$v/$c/$n]}" 'BEGIN { printf "%.1f", a + b }')
+			case $v in
+			old | new) count_insn "$v" "$c" "$n" "$local_sample" "" ;;
+			*) count_insn "$v" "$c" "$n" 0 "" ;;
+			esac
+			if [ -n "$INDEX" ] && [ "$v" != old ]; then
+				if [ "$local_sample" = 0 ] || [ "$v" != new ]; then
+					full[$v/$c/$n]=${insn[$v/$c/$n]}
+					ffault[$v/$c/$n]=${ifault[$v/$c/$n]}
+					funmap[$v/$c/$n]=${iunmap[$v/$c/$n]}
+				else
+					count_insn "$v" "$c" "$n" 0 f
+				fi
+			fi
 		done
 	done
 done
@@ -170,11 +257,12 @@ for c in $CASES; do
 	done
 done
 [ -n "$BIG_NS" ] && out "" && out "wall time only, ns per fault, median [min..max]:"
+declare -A bigw
 for n in $BIG_NS; do
 	for c in $CASES; do
 		declare -A big=()
 		for ((r = 1; r <= RUNS; r++)); do
-			for v in old new; do
+			for v in $VERSIONS; do
 				# 6.1 in random order is O(N^2): hours at 10^6
 				[ "$v/$c" = old/random ] && continue
 				info "bench: $v $c N=$n run $r/$RUNS" >&2
@@ -182,9 +270,12 @@ for n in $BIG_NS; do
 				big[$v]+="$(field ns_per_fault "$line") "
 			done
 		done
-		o="not run (quadratic)"
-		[ -n "${big[old]:-}" ] && o="$(tr ' ' '\n' <<<"${big[old]}" | grep . | stats | awk '{ printf "%s [%s..%s]", $1, $2, $3 }')"
-		nn="$(tr ' ' '\n' <<<"${big[new]}" | grep . | stats | awk '{ printf "%s [%s..%s]", $1, $2, $3 }')"
+		for v in $VERSIONS; do
+			bigw[$v/$c/$n]="not run (quadratic)"
+			[ -n "${big[$v]:-}" ] && bigw[$v/$c/$n]="$(tr ' ' '\n' <<<"${big[$v]}" | grep . | stats | awk '{ printf "%s [%s..%s]", $1, $2, $3 }')"
+		done
+		o=${bigw[old/$c/$n]}
+		nn=${bigw[new/$c/$n]}
 		out "$(printf '%-10s %-7s | %-28s %-28s' "$c" "$n" "$o" "$nn")"
 	done
 done
@@ -223,6 +314,79 @@ if [ -n "${wr[random/$big]:-}" ]; then
 				"${bpp[new$m/$c/$big]} <= 48"
 		done
 	done
+fi
+
+# INDEX=...: every version side by side, markdown, also in $O/bench-index.md
+if [ -n "$INDEX" ]; then
+	MD=$O/bench-index.md
+	: >"$MD"
+	md() { echo "$*" | tee -a "$RESULT" >>"$MD"; echo "$*"; }
+	declare -A label=([old]="6.1 list" [new]=rbtree [maple]=maple
+		[maple-prealloc]="maple, prealloc")
+	hdr() {	# hdr TITLE: a table head with one column per version
+		local h="| $1 | N |" l="|---|---|" v
+		for v in $VERSIONS; do h+=" ${label[$v]} |"; l+="---|"; done
+		md ""
+		md "$h"
+		md "$l"
+	}
+	md ""
+	md "Region index comparison ($(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(uname -r)): $VERSIONS"
+	md "tree $TREE, new $(git log -1 --format=%h "$new"), RUNS=$RUNS, SAMPLE=$SAMPLE; per fault = one single-page chg+add, plus the unmap / N"
+	hdr "wall ns per fault, median [min..max]"
+	for c in $CASES; do
+		for n in $NS $BIG_NS; do
+			[ -n "${wall[new/$c/$n]:-}${bigw[new/$c/$n]:-}" ] || continue
+			row="| $c | $n |"
+			for v in $VERSIONS; do
+				if [ -n "${wall[$v/$c/$n]:-}" ]; then
+					row+=" ${wall[$v/$c/$n]} [${wmin[$v/$c/$n]}..${wmax[$v/$c/$n]}] |"
+				else
+					row+=" ${bigw[$v/$c/$n]:-} |"
+				fi
+			done
+			md "$row"
+		done
+	done
+	hdr "of it, unmap (count + release) wall ns per page, median"
+	for c in $CASES; do
+		for n in $NS; do
+			row="| $c | $n |"
+			for v in $VERSIONS; do row+=" ${unmap[$v/$c/$n]} |"; done
+			md "$row"
+		done
+	done
+	hdr "instructions per fault (fault + unmap per page); random: 6.1 list $SAMPLE faults sampled, the others all"
+	for c in $CASES; do
+		for n in $NS; do
+			row="| $c | $n |"
+			for v in $VERSIONS; do
+				if [ "$v" = old ]; then
+					row+=" ${insn[$v/$c/$n]} (${ifault[$v/$c/$n]} + ${iunmap[$v/$c/$n]}) |"
+				else
+					row+=" ${full[$v/$c/$n]} (${ffault[$v/$c/$n]} + ${funmap[$v/$c/$n]}) |"
+				fi
+			done
+			md "$row"
+		done
+	done
+	[ "$SAMPLE" -gt 0 ] && md "" &&
+		md "rbtree random sampled like the 6.1 list (the ratio lines above): $(for n in $NS; do printf 'N=%s %s  ' "$n" "${insn[new/random/$n]}"; done)"
+	hdr "bytes per faulted page at the peak (slab pages), CONFIG_CGROUP_HUGETLB=y"
+	for c in $CASES; do
+		for n in $NS; do
+			row="| $c | $n |"
+			for v in $VERSIONS; do
+				row+=" ${bpp[$v/$c/$n]} (${sbpp[$v/$c/$n]})"
+				[ -n "${nodes[$v/$c/$n]:-}" ] &&
+					row+="; ${nodes[$v/$c/$n]} nodes x 256 / N = $(div "$((nodes[$v/$c/$n] * 256))" "$n")"
+				row+=" |"
+			done
+			md "$row"
+		done
+	done
+	md ""
+	md "reproduce: INDEX=\"$INDEX\" RUNS=$RUNS SAMPLE=$SAMPLE NS=\"$NS\" BIG_NS=\"$BIG_NS\" O=$O scripts/bench.sh $TREE"
 fi
 info "bench: results in $RESULT, commands in $LOG" >&2
 [ "$fails" = 0 ] || die "bench: $fails target(s) missed"
