@@ -400,5 +400,6 @@ TEST_F(bad, munmap_mremap_madvise_unaligned)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -314,6 +314,7 @@ int main(int argc, char **argv)
 	char reason[256];
 
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	if (!hugetlb_cgroup_available(reason, sizeof(reason)))
 		hugetlb_prog_skip("%s: needs CONFIG_CGROUP_HUGETLB=y, cgroup2 mounted\n",
 				  reason);

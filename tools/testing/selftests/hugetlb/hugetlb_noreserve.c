@@ -267,5 +267,6 @@ TEST_F(noreserve, private_cow_empty_pool_sigbus)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -378,5 +378,6 @@ TEST_F(private, child_fault_uses_free_pages)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -277,5 +277,6 @@ TEST_F(shm_memfd, shm_unaligned_size_rounds_up)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

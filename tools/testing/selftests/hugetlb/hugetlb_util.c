@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -28,6 +29,11 @@
 #include "hugetlb_util.h"
 
 unsigned long hpage_size;
+double hugetlb_fault_seconds;
+
+/* The counters when the program's plan started, see hugetlb_env_setup(). */
+static struct hugetlb_counters prog_start;
+static bool prog_start_valid;
 
 static char sysfs_dir[128];
 static char nr_path[192];
@@ -407,6 +413,38 @@ static void reaper(void)
 	_exit(ret);
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Time one fault of a huge page: what the time-outs of a program that
+ * faults n pages must allow for.  Mostly the clearing of the page, so it
+ * grows with the page size and with how slow the machine is.
+ */
+static void measure_fault(void)
+{
+	double t = now_seconds();
+	void *p;
+
+	p = hugetlb_map_anon(1, MAP_PRIVATE);
+	if (p == MAP_FAILED)
+		return;
+	if (!hugetlb_touch(p, true))
+		hugetlb_fault_seconds = now_seconds() - t;
+	munmap(p, hpage_size);
+}
+
+int hugetlb_faults_timeout(long n)
+{
+	/* Twice the measured time: other work on the machine varies. */
+	return (int)(2 * n * hugetlb_fault_seconds) + 1;
+}
+
 /*
  * Program set-up, before the plan: root only; the default huge page size
  * with at least min_pages available (the pool is grown when needed, and
@@ -494,6 +532,9 @@ void hugetlb_prog_setup(long min_pages)
 		sigaction(sigs[i], &sa, NULL);
 	pool_changed = false;
 	reaper();
+	measure_fault();
+	if (!hugetlb_read_counters(&prog_start))
+		prog_start_valid = true;
 }
 
 int hugetlb_mount(char *dir, size_t len, const char *opts)
@@ -530,6 +571,35 @@ void hugetlb_umount(const char *dir)
 	rmdir(dir);
 }
 
+/*
+ * Each case starts from the counters the program started with.  When the
+ * harness times a case out it SIGKILLs the case's processes but does not
+ * wait for them, and a process that is clearing a gigantic page dies only
+ * when that is done: give the pages it holds the time to come back, so
+ * that the next case does not start on a pool that is about to change.
+ * A leak of an earlier case (which its own teardown reported) stays.
+ */
+static void wait_for_earlier_cases(void)
+{
+	double t0 = now_seconds(), limit = 2 + 4 * hugetlb_fault_seconds;
+	struct hugetlb_counters now;
+
+	if (!prog_start_valid)
+		return;
+	while (!hugetlb_read_counters(&now) &&
+	       memcmp(&now, &prog_start, sizeof(now))) {
+		if (now_seconds() - t0 > limit) {
+			ksft_print_msg("counters not back from an earlier case after %.1f s\n",
+				       limit);
+			return;
+		}
+		usleep(10000);
+	}
+	if (now_seconds() - t0 > 0.1)
+		ksft_print_msg("waited %.1f s for the pages of an earlier case\n",
+			       now_seconds() - t0);
+}
+
 int hugetlb_env_setup(struct hugetlb_env *env, const char *mount_opts)
 {
 	memset(env, 0, sizeof(*env));
@@ -537,6 +607,7 @@ int hugetlb_env_setup(struct hugetlb_env *env, const char *mount_opts)
 	env->saved_nr = -1;
 	/* Do not outlive the harness if it is killed by a time-out. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	wait_for_earlier_cases();
 	if (hugetlb_read_counters(&env->base))
 		return -1;
 	if (hugetlb_mount(env->mnt, sizeof(env->mnt), mount_opts))

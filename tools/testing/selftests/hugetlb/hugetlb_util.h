@@ -74,6 +74,16 @@ struct hugetlb_env {
 /* Default huge page size in bytes, set by hugetlb_prog_setup(). */
 extern unsigned long hpage_size;
 
+/*
+ * Seconds one fault of a huge page of the default size takes on this
+ * machine (mostly clearing the page: microseconds for 2 MB on hardware,
+ * seconds for 1 GB under emulation), measured by hugetlb_prog_setup().
+ */
+extern double hugetlb_fault_seconds;
+
+/* Seconds that n faults may take here, rounded up, with a margin. */
+int hugetlb_faults_timeout(long n);
+
 /* Counters and pool settings. */
 int hugetlb_read_counters(struct hugetlb_counters *c);
 /* Write @val to @path in one write(); async-signal-safe. */
@@ -105,6 +115,35 @@ int hugetlb_check_delta(const struct hugetlb_counters *base, long dtotal,
 int hugetlb_init(void);
 void hugetlb_prog_setup(long min_pages);
 void hugetlb_prog_skip(const char *fmt, ...);
+
+/*
+ * Faults a case of a program that uses at most 8 pages may make: each page
+ * faulted, copied on write or cleared again a few times.
+ */
+#define HUGETLB_CASE_FAULTS 32
+
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * The harness gives each case 30 s (or what TEST_F_TIMEOUT() says), enough
+ * for small pages; a case that faults a few 1 GB pages under emulation
+ * needs minutes.  Give every case of the program the time of n more faults
+ * of its page size on this machine.  Call it in main(), after
+ * hugetlb_prog_setup() and before test_harness_run().
+ */
+static inline void hugetlb_scale_timeouts(long n)
+{
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	int extra = hugetlb_faults_timeout(n);
+
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			t->timeout += extra;
+	if (extra > 1)
+		ksft_print_msg("a %lu kB fault takes %.3f s here: each case gets %d s more\n",
+			       hpage_size >> 10, hugetlb_fault_seconds, extra);
+}
+#endif
 
 /* Per test environment. */
 int hugetlb_env_setup(struct hugetlb_env *env, const char *mount_opts);
