@@ -19,10 +19,14 @@
 
 #define H hpage_size
 
-/* Limit the run time under emulation. */
+/*
+ * Limit the run time under emulation.  The model takes 4 steps per page:
+ * 256 over 64 pages of 2 MB, 32 over the 8 pages of 1 GB that a small
+ * pool of gigantic pages holds.
+ */
 #define MAX_PAGES 256
 #define MODEL_PAGES 64
-#define MODEL_STEPS 256
+#define MODEL_STEPS_PER_PAGE 4
 
 FIXTURE(regions) {
 	struct hugetlb_env env;
@@ -249,7 +253,7 @@ TEST_F(regions, random_operations_model)
 	p = hugetlb_map(fd, n, 0, PROT_RW, MAP_SHARED | MAP_NORESERVE);
 	ASSERT_NE(MAP_FAILED, p);
 
-	for (step = 0; step < MODEL_STEPS; step++) {
+	for (step = 0; step < MODEL_STEPS_PER_PAGE * n; step++) {
 		first = hugetlb_rand(&seed) % n;
 		len = 1 + hugetlb_rand(&seed) % (n / 8);
 		if (first + len > n)
@@ -298,6 +302,16 @@ TEST_F(regions, random_operations_model)
 
 int main(int argc, char **argv)
 {
+	long n, model;
+
 	hugetlb_prog_setup(8);
+	/*
+	 * A case faults each of its n pages; each step of the model at most
+	 * n / 8 of its pages.
+	 */
+	n = hugetlb_available();
+	n = n < MAX_PAGES ? n : MAX_PAGES;
+	model = n < MODEL_PAGES ? n : MODEL_PAGES;
+	hugetlb_scale_timeouts(n > model * model / 2 ? n : model * model / 2);
 	return test_harness_run(argc, argv);
 }
