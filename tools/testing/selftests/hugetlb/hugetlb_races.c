@@ -20,9 +20,36 @@
 #include "hugetlb_util.h"
 
 #define H hpage_size
-#define NPAGES 16
-#define RUN_SECONDS 2
 #define MAX_LOOPS 100000
+
+/*
+ * The file: 16 pages of 2 MB, 32 MB of bigger pages but at least 4.  The
+ * pool: 112 MB, at least 4 pages more than the file (8 pages of 1 GB); the
+ * racers' private mappings and fork()s get ENOMEM or SIGBUS when it runs
+ * out, which is part of the race.
+ */
+static long npages;
+static long pool_pages;
+
+static void size_by_page_size(void)
+{
+	npages = (32L << 20) / hpage_size;
+	npages = npages < 4 ? 4 : npages > 16 ? 16 : npages;
+	pool_pages = (112L << 20) / hpage_size;
+	if (pool_pages > 3 * npages + 8)
+		pool_pages = 3 * npages + 8;
+	if (pool_pages < npages + 4)
+		pool_pages = npages + 4;
+}
+
+/*
+ * Long enough for several operations of each racer, also where a fault
+ * takes seconds.
+ */
+static long run_seconds(void)
+{
+	return 2 + (long)(8 * hugetlb_fault_seconds);
+}
 
 enum role {
 	ROLE_FAULT,
@@ -58,8 +85,8 @@ static bool time_is_up(const struct timespec *end)
 
 static void map_and_touch(struct race *r, unsigned int *seed)
 {
-	long first = hugetlb_rand(seed) % NPAGES;
-	long len = 1 + hugetlb_rand(seed) % (NPAGES - first);
+	long first = hugetlb_rand(seed) % npages;
+	long len = 1 + hugetlb_rand(seed) % (npages - first);
 	int flags = hugetlb_rand(seed) & 1 ? MAP_SHARED : MAP_PRIVATE;
 	char *q;
 
@@ -99,7 +126,7 @@ static void *racer_fn(void *arg)
 
 	for (w->loops = 0; w->loops < MAX_LOOPS && !time_is_up(&r->end);
 	     w->loops++) {
-		pg = hugetlb_rand(&w->seed) % NPAGES;
+		pg = hugetlb_rand(&w->seed) % npages;
 		switch (w->role) {
 		case ROLE_FAULT:
 			hugetlb_touch(r->map + pg * hpage_size,
@@ -111,13 +138,13 @@ static void *racer_fn(void *arg)
 		case ROLE_TRUNCATE:
 			hugetlb_truncate(r->fd, pg);
 			sched_yield();
-			hugetlb_truncate(r->fd, NPAGES);
+			hugetlb_truncate(r->fd, npages);
 			break;
 		case ROLE_MAP:
 			map_and_touch(r, &w->seed);
 			break;
 		case ROLE_FALLOCATE:
-			hugetlb_falloc(r->fd, 0, pg, pg + 1 < NPAGES ?
+			hugetlb_falloc(r->fd, 0, pg, pg + 1 < npages ?
 				       1 + hugetlb_rand(&w->seed) % 2 : 1);
 			break;
 		default:
@@ -140,14 +167,14 @@ FIXTURE_SETUP(races)
 	ASSERT_EQ(0, hugetlb_env_setup(&self->env, NULL));
 	r->fd = hugetlb_env_open(&self->env, "file", O_RDWR);
 	ASSERT_LE(0, r->fd);
-	ASSERT_EQ(0, hugetlb_truncate(r->fd, NPAGES));
-	r->map = hugetlb_map(r->fd, NPAGES, 0, PROT_RW,
+	ASSERT_EQ(0, hugetlb_truncate(r->fd, npages));
+	r->map = hugetlb_map(r->fd, npages, 0, PROT_RW,
 			     MAP_SHARED | MAP_NORESERVE);
 	ASSERT_NE(MAP_FAILED, r->map);
 	/* Installs the SIGBUS handler before any thread runs. */
 	ASSERT_EQ(0, hugetlb_touch(r->map, true));
 	clock_gettime(CLOCK_MONOTONIC, &r->end);
-	r->end.tv_sec += RUN_SECONDS;
+	r->end.tv_sec += run_seconds();
 }
 
 FIXTURE_TEARDOWN(races)
@@ -168,7 +195,7 @@ static void check_quiet(struct __test_metadata *_metadata,
 	EXPECT_EQ(b->free - pages, c.free);
 	/* Reserved pages of the file that are not present. */
 	EXPECT_LE(b->rsvd, c.rsvd);
-	EXPECT_GE(b->rsvd + NPAGES - pages, c.rsvd);
+	EXPECT_GE(b->rsvd + npages - pages, c.rsvd);
 	EXPECT_LE(c.rsvd, c.free);
 }
 
@@ -203,7 +230,7 @@ TEST_F_TIMEOUT(races, threads_fault_punch_truncate, 60)
 	struct race *r = &self->race;
 
 	run_threads(_metadata, r, roles, ARRAY_SIZE(roles));
-	ASSERT_EQ(0, munmap(r->map, NPAGES * H));
+	ASSERT_EQ(0, munmap(r->map, npages * H));
 	check_quiet(_metadata, b, r->fd);
 	ASSERT_EQ(0, hugetlb_truncate(r->fd, 0));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -218,7 +245,7 @@ TEST_F_TIMEOUT(races, threads_reserve_map_vs_fault, 60)
 	struct race *r = &self->race;
 
 	run_threads(_metadata, r, roles, ARRAY_SIZE(roles));
-	ASSERT_EQ(0, munmap(r->map, NPAGES * H));
+	ASSERT_EQ(0, munmap(r->map, npages * H));
 	check_quiet(_metadata, b, r->fd);
 	ASSERT_EQ(0, hugetlb_truncate(r->fd, 0));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -247,7 +274,7 @@ TEST_F_TIMEOUT(races, processes_all_operations, 60)
 	for (i = 0; i < self->env.npids; i++)
 		ASSERT_EQ(0, hugetlb_wait(self->env.pids[i]));
 	self->env.npids = 0;
-	ASSERT_EQ(0, munmap(r->map, NPAGES * H));
+	ASSERT_EQ(0, munmap(r->map, npages * H));
 	check_quiet(_metadata, b, r->fd);
 	ASSERT_EQ(0, hugetlb_truncate(r->fd, 0));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -283,7 +310,7 @@ TEST_F_TIMEOUT(races, fault_vs_truncate_rsvd_never_drops, 60)
 	if (!truncater) {
 		while (!time_is_up(&r->end)) {
 			hugetlb_truncate(r->fd, 0);
-			hugetlb_truncate(r->fd, NPAGES);
+			hugetlb_truncate(r->fd, npages);
 		}
 		_exit(0);
 	}
@@ -301,7 +328,7 @@ TEST_F_TIMEOUT(races, fault_vs_truncate_rsvd_never_drops, 60)
 	TH_LOG("%ld samples, lowest Rsvd delta %ld", samples, low);
 	EXPECT_EQ(0, low);
 
-	ASSERT_EQ(0, munmap(r->map, NPAGES * H));
+	ASSERT_EQ(0, munmap(r->map, npages * H));
 	check_quiet(_metadata, b, r->fd);
 	ASSERT_EQ(0, hugetlb_truncate(r->fd, 0));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -309,6 +336,11 @@ TEST_F_TIMEOUT(races, fault_vs_truncate_rsvd_never_drops, 60)
 
 int main(int argc, char **argv)
 {
-	hugetlb_prog_setup(3 * NPAGES + 8);
+	/* hpage_size is known before the pool is sized. */
+	if (!hugetlb_init())
+		size_by_page_size();
+	hugetlb_prog_setup(pool_pages);
+	/* A case runs run_seconds(), then waits for the faults in flight. */
+	hugetlb_scale_timeouts(4 + 16);
 	return test_harness_run(argc, argv);
 }
