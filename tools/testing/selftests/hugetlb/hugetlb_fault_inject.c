@@ -25,10 +25,12 @@
  *
  * The amount of work is a number of rounds, not a time: each round runs
  * every sweep once (with its own seed), so a slow machine does the same
- * work, only later, and the result does not depend on its speed.
+ * work, only later, and the result does not depend on its speed.  Bigger
+ * pages take fewer rounds: 64 MB divided by the page size, 32 at most (2 MB
+ * pages) and 4 at least (each variant of a workload at least once).
  *
- * Options: -r N  rounds of all workloads (default 32, about 10000 injected
- *                failures)
+ * Options: -r N  rounds of all workloads (default 32 with 2 MB pages, about
+ *                10000 injected failures; 4 with 1 GB pages)
  *          -t S  give up after S seconds (default: no limit; the runner's
  *                time-out applies)
  *          -l    lenient: report the known deviations as XFAIL
@@ -57,9 +59,15 @@
 #include "../kselftest.h"
 #include "hugetlb_util.h"
 
-#define MIN_PAGES	24	/* huge pages the workloads need at least */
-#define MAX_PAGES	48	/* and use at most at a time */
-#define SWEEP_SECONDS	120	/* a sweep taking longer hangs */
+/*
+ * Huge pages the workloads need at least; each uses one page less, so that
+ * the pool never runs out (hugetlb_fix_reserve_counts() needs a free page
+ * when region_del() fails in a hole punch).
+ */
+#define MIN_PAGES	8
+#define MAX_PAGES	48	/* used at most at a time */
+#define SWEEP_SECONDS	120	/* a sweep taking longer hangs, plus: */
+#define SWEEP_FAULTS	32	/* the time of this many faults here */
 #define MAX_K		4096	/* a sweep failing more often never ends */
 
 #define FAILSLAB	"/sys/kernel/debug/failslab"
@@ -347,6 +355,12 @@ static bool nth_fired(void)
 	return false;
 }
 
+/* The alarm of a sweep: what a sweep may take where a fault is slow. */
+static unsigned int sweep_seconds(void)
+{
+	return SWEEP_SECONDS + hugetlb_faults_timeout(SWEEP_FAULTS);
+}
+
 static void put_str(const char *s)
 {
 	if (write(STDOUT_FILENO, s, strlen(s)) < 0)
@@ -389,7 +403,7 @@ static void on_alarm(int sig)
 	put_str("# HANG: ");
 	put_str(cur ? cur->name : "?");
 	put_str(" still running after ");
-	put_num(SWEEP_SECONDS);
+	put_num(sweep_seconds());
 	put_str(" s, fail-nth K=");
 	put_num(cur ? cur->k : 0);
 	put_str("\n");
@@ -448,7 +462,7 @@ static int sweep(struct sweep *s)
 	bool fired;
 
 	cur = s;
-	alarm(SWEEP_SECONDS);
+	alarm(sweep_seconds());
 	for (s->k = 1; s->k <= MAX_K; s->k++) {
 		if (now() > deadline) {
 			out_of_time = true;
@@ -1004,7 +1018,7 @@ static int unmap_pages(struct hfile *f, struct pmap *m, const long *pages,
 static int wl_shared(struct hugetlb_env *env, int round, long avail)
 {
 	static const int steps[] = { 2, 3, 4 };
-	long span = avail < MAX_PAGES ? avail : MAX_PAGES;
+	long span = avail - 1 < MAX_PAGES ? avail - 1 : MAX_PAGES;
 	long mids[MAX_PAGES], cut[2] = { 1, span / 2 + 1 }, p;
 	struct holes h;
 	int nmids, i, pass;
@@ -1180,7 +1194,7 @@ static int child_main(struct pmap *parent, int wfd, int rfd)
 		.enospc = n_setup_enospc,
 	};
 	struct pmap own;
-	long pages[2] = { 0, 1 };
+	long page = 0;
 	long cow = -1, fresh = -1, i;
 	int bad = 0;
 	char go = 0;
@@ -1206,8 +1220,8 @@ static int child_main(struct pmap *parent, int wfd, int rfd)
 	if (!bad && fresh >= 0 && touch_private(parent, &fresh, 1, false))
 		bad = 1;
 	memset(&own, 0, sizeof(own));
-	if (!bad && (map_private(NULL, &own, 2) ||
-		     touch_private(&own, pages, 2, true)))
+	if (!bad && (map_private(NULL, &own, 1) ||
+		     touch_private(&own, &page, 1, true)))
 		bad = 1;
 
 	st.injected = n_injected - st.injected;
@@ -1285,12 +1299,14 @@ static int fork_child(struct pmap *m)
 
 /*
  * Private mappings of a file and anonymous ones: mmap() (resv_map_alloc()),
- * faults (a region per page), fork() and the child's faults, munmap() of
- * single pages (VMA splits, the reservation of an unfaulted page goes).
+ * faults (a region per page), munmap() of single pages (VMA splits, the
+ * reservation of an unfaulted page goes), fork() and the child's faults.
+ * Two mappings of 4 to 6 pages, of 4 where fewer than 16 pages are
+ * available; at the fork() the parent holds 4 pages and the child takes 3.
  */
-static int wl_private(struct hugetlb_env *env, int round)
+static int wl_private(struct hugetlb_env *env, int round, long avail)
 {
-	long n = 4 + round % 3, cut[2] = { 1, n - 1 };
+	long n = avail >= 16 ? 4 + round % 3 : 4, cut[2] = { 1, n - 1 };
 	long faults[3] = { 0, 1, 2 + round % 2 };
 	struct pmap m1 = { 0 }, m2 = { 0 };
 	struct hfile f;
@@ -1304,12 +1320,12 @@ static int wl_private(struct hugetlb_env *env, int round)
 		return fail("no file after the sweep\n");
 	if (map_private(&f, &m1, n) || map_private(NULL, &m2, n))
 		goto out;
-	/* Leave a page of m1 for the child. */
+	/* In odd rounds page 2 of m1 is left for the child to fault. */
 	if (touch_private(&m1, faults, 3, round & 1) ||
 	    touch_private(&m2, faults, 2, !(round & 1)) ||
-	    (round % 3 == 0 && fork_child(&m1)) ||
 	    unmap_pages(NULL, &m1, cut, 2) ||
-	    unmap_pages(NULL, &m2, cut, 2))
+	    unmap_pages(NULL, &m2, cut, 2) ||
+	    (round % 3 == 0 && fork_child(&m1)))
 		goto out;
 	ret = 0;
 out:
@@ -1323,13 +1339,13 @@ out:
 }
 
 /*
- * fallocate() of single pages [0,1) [2,3) [5,6), then of [0,6) and of a
+ * fallocate() of single pages [0,1) [2,3) [4,5), then of [0,5) and of a
  * range with reservations, hole punch and ftruncate() of a mapped file.
  */
 static int wl_falloc(struct hugetlb_env *env, int round)
 {
-	static const long singles[] = { 0, 2, 5 }, punch[] = { 1, 2, 3 };
-	long faults[2] = { 6, 7 };
+	static const long singles[] = { 0, 2, 4 }, punch[] = { 1, 2, 3 };
+	long faults[2] = { 5, 6 };
 	int keep = round & 1 ? FALLOC_FL_KEEP_SIZE : 0;
 	struct hfile f;
 	size_t i;
@@ -1343,13 +1359,13 @@ static int wl_falloc(struct hugetlb_env *env, int round)
 	for (i = 0; i < ARRAY_SIZE(singles); i++)
 		if (falloc_range(&f, singles[i], 1, i & 1 ? 0 : keep))
 			goto err;
-	if (falloc_range(&f, 0, 6, keep) ||
-	    map_file(&f, 8, 0, NULL) ||
+	if (falloc_range(&f, 0, 5, keep) ||
+	    map_file(&f, 7, 0, NULL) ||
 	    touch_file(&f, faults, 2) ||
 	    punch_pages(&f, punch, ARRAY_SIZE(punch)) ||
-	    falloc_range(&f, 0, 8, FALLOC_FL_KEEP_SIZE) ||
+	    falloc_range(&f, 0, 7, FALLOC_FL_KEEP_SIZE) ||
 	    truncate_file(&f, 3) ||
-	    truncate_file(&f, 8))
+	    truncate_file(&f, 7))
 		goto err;
 	return file_remove(&f);
 err:
@@ -1380,7 +1396,7 @@ static int after_memfd(struct sweep *s, long ret, bool fired)
  */
 static int wl_memfd(int round)
 {
-	long faults[] = { 1, 3, 5, 7, 8 }, punch[] = { 1, 3 }, cut = 2;
+	long faults[] = { 1, 3, 6, 7 }, punch[] = { 1, 3 }, cut = 2;
 	struct hfile f;
 	struct sweep s = {
 		.name = "memfd_create(MFD_HUGETLB)", .errnos = e_nomem,
@@ -1396,7 +1412,7 @@ static int wl_memfd(int round)
 	if (f.fd < 0)
 		return fail("no memfd after the sweep\n");
 	snprintf(f.path, sizeof(f.path), "memfd");
-	if (truncate_file(&f, 10) || map_file(&f, 6, 0, NULL))
+	if (truncate_file(&f, 10) || map_file(&f, 5, 0, NULL))
 		goto err;
 	resv = f.map;
 	f.map = NULL;
@@ -1406,10 +1422,10 @@ static int wl_memfd(int round)
 	    punch_pages(&f, punch, ARRAY_SIZE(punch)) ||
 	    unmap_pages(&f, NULL, &cut, 1))
 		goto err_resv;
-	munmap(resv, 6 * hpage_size);
+	munmap(resv, 5 * hpage_size);
 	return file_remove(&f);
 err_resv:
-	munmap(resv, 6 * hpage_size);
+	munmap(resv, 5 * hpage_size);
 err:
 	file_remove(&f);
 	return -1;
@@ -1498,7 +1514,7 @@ static int run_workload(int i, struct hugetlb_env *env, int round,
 	case 0:
 		return wl_shared(env, round, avail);
 	case 1:
-		return wl_private(env, round);
+		return wl_private(env, round, avail);
 	case 2:
 		return wl_falloc(env, round);
 	case 3:
@@ -1621,6 +1637,13 @@ static void setup_injection(void)
 		hugetlb_prog_skip("fail-nth does not fail GFP_KERNEL slab allocations\n");
 }
 
+static int default_rounds(void)
+{
+	long rounds = (64L << 20) / hpage_size;
+
+	return rounds > 32 ? 32 : rounds < 4 ? 4 : rounds;
+}
+
 /* The given number of rounds of all workloads, unless time runs out. */
 static void run_rounds(struct hugetlb_env *env, int rounds, double limit)
 {
@@ -1629,8 +1652,8 @@ static void run_rounds(struct hugetlb_env *env, int rounds, double limit)
 	double t0 = now(), t;
 	bool all_failed;
 
-	ksft_print_msg("%ld huge pages available, at most %d used at a time\n",
-		       avail, MAX_PAGES);
+	ksft_print_msg("%ld huge pages available, at most %ld used at a time\n",
+		       avail, avail - 1 < MAX_PAGES ? avail - 1 : MAX_PAGES);
 	deadline = limit > 0 ? t0 + limit : 1e18;
 	for (round = 0; round < rounds; round++) {
 		all_failed = true;
@@ -1668,7 +1691,7 @@ int main(int argc, char **argv)
 	struct hugetlb_counters start, end;
 	char why[256], cgpath[512];
 	struct hugetlb_env env;
-	int opt, rounds = 32;
+	int opt, rounds = 0;
 	double limit = 0;
 	bool same, all_hit;
 	long r, c, i;
@@ -1689,6 +1712,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_injection();
+	if (!rounds)
+		rounds = default_rounds();
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(wls) + 5);
