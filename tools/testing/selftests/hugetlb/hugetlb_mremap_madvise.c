@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -121,6 +122,7 @@ TEST_F(remap, mremap_move_private)
 {
 	struct hugetlb_counters *b = &self->env.base;
 	char *p, *q, *dst, c;
+	int err;
 
 	p = hugetlb_map_anon(4, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
@@ -131,7 +133,8 @@ TEST_F(remap, mremap_move_private)
 	ASSERT_NE(MAP_FAILED, dst);
 
 	q = mremap(p, 4 * H, 4 * H, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	ASSERT_EQ(dst, q);
+	err = errno;
+	ASSERT_EQ(dst, q) TH_LOG("mremap: %s", strerror(err));
 	ASSERT_HPAGES(b, 0, -2, 2, 0);
 	ASSERT_EQ(0, hugetlb_read_byte(q + H, &c));
 	ASSERT_EQ('n', c);
@@ -147,7 +150,8 @@ TEST_F(remap, mremap_move_private)
 	dst = hugetlb_aligned_hole(3);
 	ASSERT_NE(MAP_FAILED, dst);
 	q = mremap(p, 3 * H, 3 * H, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	ASSERT_EQ(dst, q);
+	err = errno;
+	ASSERT_EQ(dst, q) TH_LOG("mremap: %s", strerror(err));
 	ASSERT_HPAGES(b, 0, 0, 3, 0);
 	ASSERT_EQ(0, munmap(q, 3 * H));
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
@@ -157,7 +161,7 @@ TEST_F(remap, mremap_move_shared)
 {
 	struct hugetlb_counters *b = &self->env.base;
 	char *p, *q, *dst, c;
-	int fd;
+	int fd, err;
 
 	fd = hugetlb_env_open(&self->env, "file", O_RDWR);
 	ASSERT_LE(0, fd);
@@ -168,7 +172,8 @@ TEST_F(remap, mremap_move_shared)
 	dst = hugetlb_aligned_hole(4);
 	ASSERT_NE(MAP_FAILED, dst);
 	q = mremap(p, 4 * H, 4 * H, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	ASSERT_EQ(dst, q);
+	err = errno;
+	ASSERT_EQ(dst, q) TH_LOG("mremap: %s", strerror(err));
 	ASSERT_HPAGES(b, 0, -1, 3, 0);
 	ASSERT_EQ(0, hugetlb_read_byte(q + 3 * H, &c));
 	ASSERT_EQ('s', c);
@@ -192,6 +197,7 @@ TEST_F(remap, mremap_move_part_private)
 	char *p, *q, *dst;
 	void *fill;
 	long fn;
+	int err;
 
 	p = hugetlb_map_anon(4, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
@@ -200,7 +206,8 @@ TEST_F(remap, mremap_move_part_private)
 	dst = hugetlb_aligned_hole(1);
 	ASSERT_NE(MAP_FAILED, dst);
 	q = mremap(p + H, H, H, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	ASSERT_EQ(dst, q);
+	err = errno;
+	ASSERT_EQ(dst, q) TH_LOG("mremap: %s", strerror(err));
 	ASSERT_HPAGES(b, 0, -1, 3, 0);
 	ASSERT_EQ(0, munmap(q, H));
 	ASSERT_HPAGES(b, 0, 0, 3, 0);
@@ -451,5 +458,7 @@ TEST_F(remap, madv_remove_private_eacces)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	/* The unprivileged case faults one page per move, then the pool. */
+	hugetlb_scale_timeouts(UNPRIV_ROUNDS * 3 + hugetlb_available());
 	return test_harness_run(argc, argv);
 }

@@ -224,9 +224,11 @@ static bool gigantic(void)
 
 int main(int argc, char **argv)
 {
+	if (!hugetlb_init() && gigantic())
+		hugetlb_prog_skip("%lu kB pages are gigantic, never surplus pages: %s\n",
+				  hpage_size >> 10,
+				  "needs a smaller default size (default_hugepagesz=2M)");
 	hugetlb_prog_setup(8);
-	if (gigantic())
-		hugetlb_prog_skip("%lu kB pages are gigantic: never allocated as surplus pages\n",
-				  hpage_size >> 10);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }
