@@ -2,18 +2,21 @@
 # Entry points of the series.  Every target is a thin wrapper around a script
 # in scripts/, so each step also runs on its own.
 #
-#   make vmtest      base -> apply -> config -> build -> initramfs -> boot -> verdict
+#   make vmtest      base -> apply -> config -> build -> initramfs -> boot (2M, 1G pages) -> verdict
 #   make check       the project's own tests (what .ci/run runs)
 #
 # Variables: O=DIR (build directory, default build/), BASE=VERSION (Debian
 # linux-source-6.1 or linux-source-6.12 version: 6.12.x picks series-6.12
 # and patches/6.12/; default the installed 6.1), SERIES=none (unpatched base), DEBUG=1 (KASAN,
-# kmemleak, fault injection), KVM=1, MEM, CPUS, POOL, TIMEOUT, TESTS.
+# kmemleak, fault injection), KVM=1, MEM, CPUS, POOL, TIMEOUT, TESTS;
+# SIZES="2M 1G" (the huge page sizes vmtest boots with; SIZES=2M for one
+# boot), MEM_1G, POOL_1G, TIMEOUT_1G, PROG_TIMEOUT_1G, TESTS_1G.
 
 SHELL := /bin/bash
 S := scripts
 
 export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH ALLOW_SKIP FRESH FRESH_CMD
+export SIZES MEM_1G POOL_1G TIMEOUT_1G PROG_TIMEOUT_1G TESTS_1G
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
 	selftest-patch export bench bench-index mutants clear-cost region-prefixes mbox matrix \
