@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Removing a hugetlb cgroup (cgroup v2) while reservations are still
+ * charged to it: a shared file's reserve map regions and a private
+ * mapping's reserve map hold the cgroup's reservation charge.  The cgroup
+ * can be removed; its page charges move to the parent, its reservation
+ * charges stay with the removed (dying) cgroup, which is counted in the
+ * parent's hierarchical rsvd.current until the pages are punched,
+ * truncated or unmapped, and then goes away.  Removing it must not keep
+ * cgroup_mutex (other cgroup operations go on).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "../kselftest_harness.h"
+#include "hugetlb_util.h"
+
+#define H hpage_size
+
+FIXTURE(removal) {
+	struct hugetlb_env env;
+	char parent[512];
+	char child[600];
+	int fd;
+};
+
+FIXTURE_SETUP(removal)
+{
+	char path[600];
+
+	ASSERT_EQ(0, hugetlb_env_setup(&self->env, NULL));
+	ASSERT_EQ(0, hugetlb_cgroup_create("removal", self->parent,
+					   sizeof(self->parent)));
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control",
+		 self->parent);
+	ASSERT_EQ(0, hugetlb_write_file(path, "+hugetlb"));
+	snprintf(self->child, sizeof(self->child), "%s/child", self->parent);
+	ASSERT_EQ(0, mkdir(self->child, 0755));
+	self->fd = hugetlb_env_open(&self->env, "file", O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(removal)
+{
+	hugetlb_cgroup_enter(NULL);
+	EXPECT_EQ(0, hugetlb_env_teardown(&self->env));
+	EXPECT_EQ(0, hugetlb_cgroup_remove(self->child));
+	EXPECT_EQ(0, hugetlb_cgroup_remove(self->parent));
+}
+
+/* Compare the reservation and fault charges of a cgroup, in huge pages. */
+static int cg_check(const char *cg, long rsvd, long cur, int line)
+{
+	long r = hugetlb_cgroup_read(cg, "rsvd.current");
+	long c = hugetlb_cgroup_read(cg, "current");
+
+	if (r == rsvd * (long)hpage_size && c == cur * (long)hpage_size)
+		return 0;
+	ksft_print_msg("line %d: %s: rsvd.current %ld current %ld, expected %ld %ld (pages)\n",
+		       line, cg, r / (long)hpage_size, c / (long)hpage_size,
+		       rsvd, cur);
+	return 1;
+}
+
+#define ASSERT_CG(cg, rsvd, cur) ASSERT_EQ(0, cg_check(cg, rsvd, cur, __LINE__))
+
+/* cgroup.stat's nr_dying_descendants of a cgroup. */
+static long dying(const char *cg)
+{
+	char path[600], line[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.stat", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "nr_dying_descendants %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The last reference to a removed cgroup is dropped through RCU and a work
+ * queue: poll for it, a bounded number of times.
+ */
+static long wait_dying(const char *cg, long want)
+{
+	long n = -1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		n = dying(cg);
+		if (n == want)
+			break;
+		usleep(10000);
+	}
+	return n;
+}
+
+/* Other cgroup operations go on after the removal. */
+static int cgroup_still_usable(void)
+{
+	char path[512];
+
+	if (hugetlb_cgroup_create("removal_next", path, sizeof(path)))
+		return -1;
+	return hugetlb_cgroup_remove(path);
+}
+
+struct worker {
+	const char *cg;
+	int fd;
+};
+
+/* In the cgroup: reserve three pages of the file, fault two. */
+static int reserve_in_cgroup(void *arg)
+{
+	struct worker *w = arg;
+	char *p;
+
+	if (hugetlb_cgroup_enter(w->cg))
+		return 1;
+	p = hugetlb_map(w->fd, 3, 0, PROT_RW, MAP_SHARED);
+	if (p == MAP_FAILED)
+		return 2;
+	if (hugetlb_touch_pages(p, 0, 2, true) != 2)
+		return 3;
+	return munmap(p, 3 * hpage_size) ? 4 : 0;
+}
+
+TEST_F(removal, shared_file_regions_then_truncate)
+{
+	struct hugetlb_counters *b = &self->env.base;
+	struct worker w = { self->child, self->fd };
+
+	ASSERT_EQ(0, hugetlb_run_child(reserve_in_cgroup, &w));
+	ASSERT_CG(self->child, 3, 2);
+	ASSERT_CG(self->parent, 3, 2);
+	ASSERT_HPAGES(b, 0, -2, 1, 0);
+	ASSERT_EQ(0, dying(self->parent));
+
+	ASSERT_EQ(0, hugetlb_cgroup_remove(self->child));
+	ASSERT_EQ(0, cgroup_still_usable());
+	/* The pages are the parent's now, the reservations still the child's. */
+	ASSERT_CG(self->parent, 3, 2);
+	ASSERT_EQ(1, wait_dying(self->parent, 1));
+	ASSERT_HPAGES(b, 0, -2, 1, 0);
+
+	ASSERT_EQ(0, hugetlb_punch(self->fd, 0, 1));
+	ASSERT_CG(self->parent, 2, 1);
+	ASSERT_HPAGES(b, 0, -1, 1, 0);
+	ASSERT_EQ(0, hugetlb_truncate(self->fd, 2));
+	ASSERT_CG(self->parent, 1, 1);
+	ASSERT_HPAGES(b, 0, -1, 0, 0);
+	ASSERT_EQ(1, wait_dying(self->parent, 1));
+	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
+	ASSERT_CG(self->parent, 0, 0);
+	ASSERT_HPAGES(b, 0, 0, 0, 0);
+	/* Nothing refers to the removed cgroup any more. */
+	ASSERT_EQ(0, wait_dying(self->parent, 0));
+}
+
+TEST_F(removal, private_mapping_then_munmap)
+{
+	struct hugetlb_counters *b = &self->env.base;
+	char *p;
+
+	ASSERT_EQ(0, hugetlb_cgroup_enter(self->child));
+	p = hugetlb_map_anon(3, MAP_PRIVATE);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, hugetlb_write_byte(p, 'p'));
+	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_HPAGES(b, 0, -1, 2, 0);
+	ASSERT_EQ(0, hugetlb_cgroup_enter(NULL));
+
+	ASSERT_EQ(0, hugetlb_cgroup_remove(self->child));
+	ASSERT_EQ(0, cgroup_still_usable());
+	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_EQ(1, wait_dying(self->parent, 1));
+
+	/* Faults after the removal are charged where the task is now. */
+	ASSERT_EQ(0, hugetlb_write_byte(p + H, 'p'));
+	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_HPAGES(b, 0, -2, 1, 0);
+	ASSERT_EQ(0, munmap(p + 2 * H, H));
+	ASSERT_CG(self->parent, 2, 1);
+	ASSERT_HPAGES(b, 0, -2, 0, 0);
+	ASSERT_EQ(0, munmap(p, 2 * H));
+	ASSERT_CG(self->parent, 0, 0);
+	ASSERT_HPAGES(b, 0, 0, 0, 0);
+	ASSERT_EQ(0, wait_dying(self->parent, 0));
+}
+
+int main(int argc, char **argv)
+{
+	char reason[256];
+
+	hugetlb_prog_setup(8);
+	if (!hugetlb_cgroup_available(reason, sizeof(reason)))
+		hugetlb_prog_skip("%s: needs CONFIG_CGROUP_HUGETLB=y, cgroup2 mounted\n",
+				  reason);
+	if (hugetlb_cgroup_setup())
+		hugetlb_prog_skip("cannot enable the hugetlb controller: %s\n",
+				  strerror(errno));
+	atexit(hugetlb_cgroup_cleanup);
+	return test_harness_run(argc, argv);
+}
