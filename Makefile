@@ -19,7 +19,7 @@ export O BASE SERIES TOPIC DRY_RUN DEBUG KVM MEM CPUS POOL TIMEOUT TESTS BENCH A
 export SIZES MEM_1G POOL_1G TIMEOUT_1G PROG_TIMEOUT_1G TESTS_1G
 
 .PHONY: help deps vmtest check base apply config kernel initramfs boot parse \
-	selftest-patch export bench bench-index mutants clear-cost region-prefixes mbox matrix \
+	selftest-patch selftest-mutants export bench bench-index mutants clear-cost region-prefixes mbox matrix \
 	bisect-check guest-bench truncate-bench fresh-check post clean \
 	arch-check noinstr-check mmap-lock-probe ia64-toolchain
 
@@ -83,6 +83,11 @@ bench-index:
 # Region harness against mutants of the lock-drop paths: killed N of N.
 mutants:
 	@$(S)/mutants.sh
+
+# The new selftests on a kernel with one behaviour broken at a time
+# (tests/selftest-mutants): killed N of N.  Needs make vmtest first.
+selftest-mutants:
+	@$(S)/selftest-mutants.sh
 
 # A 2 MB hugetlb fault on this machine's kernel (root), next to make bench.
 clear-cost:
