@@ -7,7 +7,7 @@
  * charges stay with the removed (dying) cgroup, which is counted in the
  * parent's hierarchical rsvd.current until the pages are punched,
  * truncated or unmapped, and then goes away.  Removing it must not keep
- * cgroup_mutex (other cgroup operations go on).
+ * cgroup_mutex (other cgroup operations go on meanwhile).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "../kselftest_harness.h"
 #include "hugetlb_util.h"
@@ -106,14 +107,48 @@ static long wait_dying(const char *cg, long want)
 	return n;
 }
 
-/* Other cgroup operations go on after the removal. */
-static int cgroup_still_usable(void)
+/*
+ * Other cgroup operations go on after the removal: the removed cgroup's
+ * offline work runs a moment later with cgroup_mutex held, and must not
+ * wait there for its reservation charges, which only go away with the
+ * file's pages or the mapping.  A helper creates and removes a cgroup
+ * CG_OPS times, a while after the removal and then for a while longer, so
+ * that it runs into that work if it holds the mutex; the test waits for
+ * the helper at most CG_OPS_WAIT_MS (a guard against hanging, not a
+ * timing condition: unblocked, the helper needs a fraction of that).
+ */
+#define CG_OPS 50
+#define CG_OPS_WAIT_MS 20000
+
+static pid_t cgroup_ops_start(void)
 {
 	char path[512];
+	pid_t pid;
+	int i;
 
-	if (hugetlb_cgroup_create("removal_next", path, sizeof(path)))
-		return -1;
-	return hugetlb_cgroup_remove(path);
+	pid = hugetlb_fork();
+	if (pid)
+		return pid;
+	for (i = 0; i < CG_OPS; i++) {
+		usleep(10000);
+		if (hugetlb_cgroup_create("removal_next", path, sizeof(path)) ||
+		    hugetlb_cgroup_remove(path))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* 0 when the helper finished, -1 when it failed, 1 while it is stuck. */
+static int cgroup_ops_done(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < CG_OPS_WAIT_MS / 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+		usleep(10000);
+	}
+	return 1;
 }
 
 struct worker {
@@ -137,10 +172,12 @@ static int reserve_in_cgroup(void *arg)
 	return munmap(p, 3 * hpage_size) ? 4 : 0;
 }
 
-TEST_F(removal, shared_file_regions_then_truncate)
+TEST_F_TIMEOUT(removal, shared_file_regions_then_truncate, 90)
 {
 	struct hugetlb_counters *b = &self->env.base;
 	struct worker w = { self->child, self->fd };
+	int stuck;
+	pid_t helper;
 
 	ASSERT_EQ(0, hugetlb_run_child(reserve_in_cgroup, &w));
 	ASSERT_CG(self->child, 3, 2);
@@ -149,10 +186,15 @@ TEST_F(removal, shared_file_regions_then_truncate)
 	ASSERT_EQ(0, dying(self->parent));
 
 	ASSERT_EQ(0, hugetlb_cgroup_remove(self->child));
-	ASSERT_EQ(0, cgroup_still_usable());
+	helper = cgroup_ops_start();
+	ASSERT_LE(0, helper);
+	hugetlb_env_add_pid(&self->env, helper);
+	/* If stuck, the punch and truncation below free the mutex. */
+	stuck = cgroup_ops_done(helper);
+	EXPECT_EQ(0, stuck) TH_LOG("cgroup operations blocked after the removal");
 	/* The pages are the parent's now, the reservations still the child's. */
 	ASSERT_CG(self->parent, 3, 2);
-	ASSERT_EQ(1, wait_dying(self->parent, 1));
+	ASSERT_EQ(1, dying(self->parent));
 	ASSERT_HPAGES(b, 0, -2, 1, 0);
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 0, 1));
@@ -167,11 +209,16 @@ TEST_F(removal, shared_file_regions_then_truncate)
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 	/* Nothing refers to the removed cgroup any more. */
 	ASSERT_EQ(0, wait_dying(self->parent, 0));
+	if (stuck == 1)
+		ASSERT_EQ(0, cgroup_ops_done(helper));
+	self->env.npids = 0;
 }
 
-TEST_F(removal, private_mapping_then_munmap)
+TEST_F_TIMEOUT(removal, private_mapping_then_munmap, 90)
 {
 	struct hugetlb_counters *b = &self->env.base;
+	int stuck;
+	pid_t helper;
 	char *p;
 
 	ASSERT_EQ(0, hugetlb_cgroup_enter(self->child));
@@ -183,9 +230,14 @@ TEST_F(removal, private_mapping_then_munmap)
 	ASSERT_EQ(0, hugetlb_cgroup_enter(NULL));
 
 	ASSERT_EQ(0, hugetlb_cgroup_remove(self->child));
-	ASSERT_EQ(0, cgroup_still_usable());
+	helper = cgroup_ops_start();
+	ASSERT_LE(0, helper);
+	hugetlb_env_add_pid(&self->env, helper);
+	/* If stuck, the munmap() below frees the mutex. */
+	stuck = cgroup_ops_done(helper);
+	EXPECT_EQ(0, stuck) TH_LOG("cgroup operations blocked after the removal");
 	ASSERT_CG(self->parent, 3, 1);
-	ASSERT_EQ(1, wait_dying(self->parent, 1));
+	ASSERT_EQ(1, dying(self->parent));
 
 	/* Faults after the removal are charged where the task is now. */
 	ASSERT_EQ(0, hugetlb_write_byte(p + H, 'p'));
@@ -198,6 +250,9 @@ TEST_F(removal, private_mapping_then_munmap)
 	ASSERT_CG(self->parent, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 	ASSERT_EQ(0, wait_dying(self->parent, 0));
+	if (stuck == 1)
+		ASSERT_EQ(0, cgroup_ops_done(helper));
+	self->env.npids = 0;
 }
 
 int main(int argc, char **argv)
