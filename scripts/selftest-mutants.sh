@@ -58,7 +58,7 @@ restore
 # the comma-separated programs; the verdict goes to $LOGS/console-mutant-N.verdict.
 boot_with() {
 	local log=$LOGS/console-mutant-$1.log
-	KOUT_DIR=$KM CONSOLE_LOG=$log TESTS=$2 TIMEOUT=${MUTANT_TIMEOUT:-600} \
+	KOUT_DIR=$KM CONSOLE_LOG=$log TESTS=$2 TIMEOUT=${MUTANT_TIMEOUT:-300} \
 		APPEND="hugetlb_mutant=$1" "$TOP/scripts/boot.sh" >"${log%.log}.boot" 2>&1
 	python3 "$TOP/scripts/parse.py" --tests "${log%.log}.tests.log" "$log" \
 		>"${log%.log}.verdict" 2>&1
