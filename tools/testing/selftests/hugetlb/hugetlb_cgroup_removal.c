@@ -267,5 +267,6 @@ int main(int argc, char **argv)
 		hugetlb_prog_skip("cannot enable the hugetlb controller: %s\n",
 				  strerror(errno));
 	atexit(hugetlb_cgroup_cleanup);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -197,5 +197,6 @@ TEST_F_TIMEOUT(race, private_two_threads_one_reservation, 120)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(2 * ROUNDS + 4);
 	return test_harness_run(argc, argv);
 }

@@ -256,5 +256,6 @@ int main(int argc, char **argv)
 	if (hpage_size != pmd_size)
 		hugetlb_prog_skip("PMD sharing needs PMD-sized huge pages (%lu kB), the default is %lu kB\n",
 				  pmd_size >> 10, hpage_size >> 10);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

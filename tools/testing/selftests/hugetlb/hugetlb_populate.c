@@ -307,5 +307,6 @@ TEST_F(populate, proc_mem_write_private)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -126,5 +126,6 @@ TEST_F(ra, madv_willneed)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -232,5 +232,6 @@ TEST_F(subpool, min_size_reserve_refill)
 int main(int argc, char **argv)
 {
 	hugetlb_prog_setup(8);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

@@ -34,6 +34,8 @@
 
 #define H hpage_size
 
+static unsigned long base_page;
+
 /* How long to wait for an event that must come: a guard against hangs. */
 #define EVENT_TIMEOUT_MS 60000
 
@@ -156,7 +158,8 @@ FIXTURE(uffd) {
 	int uffd;	/* the hugetlb ranges */
 	int sfd;	/* the source of parked copies */
 	char *src;	/* H bytes of base pages, registered with sfd */
-	char *data;	/* H bytes of base pages, present, 'd' but byte 0 */
+	char *data;	/* H bytes: 'd' at both ends, zero pages between */
+	char *mark;	/* one base page: 's' at byte 0 */
 };
 
 FIXTURE_SETUP(uffd)
@@ -173,10 +176,19 @@ FIXTURE_SETUP(uffd)
 	/* Base pages only, so that one event stands for the whole source. */
 	madvise(self->src, H, MADV_NOHUGEPAGE);
 	ASSERT_EQ(0, uffd_register(self->sfd, self->src, H));
-	/* The source of all copies; byte 0 tells which copy a page got. */
+	/*
+	 * The source of the other copies.  Only its ends are written: the
+	 * rest reads as the zero page, so that a source of a 1 GB page
+	 * takes no memory.
+	 */
 	self->data = mmap(NULL, H, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->data);
-	memset(self->data, 'd', H);
+	self->data[0] = 'd';
+	self->data[H - 1] = 'd';
+	self->mark = mmap(NULL, base_page, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mark);
+	self->mark[0] = 's';
 	/* Installs the SIGBUS handler before any thread runs. */
 	ASSERT_EQ(0, hugetlb_read_byte(self->data, &c));
 }
@@ -203,12 +215,25 @@ static int park_copy(struct copier *c, int uffd, int sfd, char *dst,
 	return 0;
 }
 
-/* Provide the source, which lets the parked copy go on; wait for it. */
-static int unpark_copy(struct copier *c, int sfd, char *fill)
+/*
+ * Provide the source, which lets the parked copy go on; wait for it.  The
+ * source's first base page gets byte 0 of mark ('s'), which tells the
+ * parked copy's page from the others; the rest of it is the zero page.
+ * The rest first, without waking: woken, the copy reads on at once.
+ */
+static int unpark_copy(struct copier *c, int sfd, const char *mark)
 {
-	/* Byte 0 tells the parked copy's data from the others. */
-	fill[0] = 's';
-	if (uffd_copy(sfd, c->src, fill, hpage_size, NULL))
+	struct uffdio_zeropage z = {
+		.range = {
+			.start = (unsigned long)c->src + base_page,
+			.len = hpage_size - base_page,
+		},
+		.mode = UFFDIO_ZEROPAGE_MODE_DONTWAKE,
+	};
+
+	if (ioctl(sfd, UFFDIO_ZEROPAGE, &z))
+		return -1;
+	if (uffd_copy(sfd, c->src, mark, base_page, NULL))
 		return -1;
 	return pthread_join(c->thread, NULL);
 }
@@ -293,7 +318,7 @@ TEST_F(uffd, copy_shared_file)
 	ASSERT_EQ(1, hugetlb_file_pages(fd));
 	q = hugetlb_map(fd, 1, 0, PROT_READ, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, q);
-	ASSERT_EQ('d', q[H / 2]);
+	ASSERT_EQ('d', q[H - 1]);
 	ASSERT_EQ(0, munmap(q, H));
 
 	/* Page 1 is now beyond the end of the file. */
@@ -374,7 +399,7 @@ TEST_F(uffd, copy_parked_vs_truncate)
 	ASSERT_EQ(0, hugetlb_truncate(fd, 1));
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 
-	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->data));
+	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->mark));
 	ASSERT_EQ(EFAULT, c.err);
 	ASSERT_HPAGES(b, 0, 0, 1, 0);
 	ASSERT_EQ(0, hugetlb_file_pages(fd));
@@ -410,7 +435,7 @@ TEST_F(uffd, copy_parked_vs_fault)
 	ASSERT_EQ(0, hugetlb_write_byte(q, 'q'));
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
 
-	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->data));
+	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->mark));
 	ASSERT_EQ(EEXIST, c.err);
 	ASSERT_HPAGES(b, 0, -1, 0, 0);
 	/* The registered mapping maps the file's page, without an event. */
@@ -451,13 +476,13 @@ TEST_F(uffd, copy_parked_vs_punch)
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 	ASSERT_EQ(0, hugetlb_file_pages(fd));
 
-	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->data));
+	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->mark));
 	ASSERT_EQ(0, c.err);
 	ASSERT_EQ(H, c.copied);
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 	ASSERT_EQ(1, hugetlb_file_pages(fd));
 	ASSERT_EQ('s', p[0]);
-	ASSERT_EQ('d', p[H - 1]);
+	ASSERT_EQ(0, p[H - 1]);
 
 	ASSERT_EQ(0, munmap(p, 2 * H));
 	ASSERT_EQ(0, hugetlb_truncate(fd, 0));
@@ -518,7 +543,7 @@ TEST_F(uffd, copy_parked_vs_fork)
 	ASSERT_HPAGES(b, 0, -2, 1, 0);
 	ASSERT_FALSE(uffd_pending(self->uffd));
 
-	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->data));
+	ASSERT_EQ(0, unpark_copy(&c, self->sfd, self->mark));
 	ASSERT_EQ(0, c.err);
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
@@ -534,6 +559,7 @@ int main(int argc, char **argv)
 {
 	int fd;
 
+	base_page = sysconf(_SC_PAGESIZE);
 	hugetlb_prog_setup(8);
 	fd = uffd_open();
 	if (fd < 0 && errno == ENOSYS)
@@ -543,5 +569,6 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		hugetlb_prog_skip("userfaultfd(): %s\n", strerror(errno));
 	close(fd);
+	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }
