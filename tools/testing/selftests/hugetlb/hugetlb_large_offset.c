@@ -186,7 +186,7 @@ TEST_F(large, index_2_32_and_index_0)
 int main(int argc, char **argv)
 {
 	if (sizeof(long) < 8)
-		hugetlb_prog_skip("32-bit: file offsets of 2^32 pages need a 64-bit kernel and user space\n");
+		hugetlb_prog_skip("32-bit: offsets of 2^32 pages need 64 bits\n");
 	hugetlb_prog_setup(8);
 	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);

@@ -132,7 +132,7 @@ static int second(int fd, int cmd_fd, int ans_fd, const char *vals)
 			/* Unshared: a table of its own, which starts empty. */
 			n = read_pages(p, hpage_size, &sum);
 			if (n != NTOUCH || sum != sum_of(vals)) {
-				ksft_print_msg("second process: %ld faults after the split, expected %d\n",
+				ksft_print_msg("%ld faults after the split, expected %d\n",
 					       n, NTOUCH);
 				ret = __LINE__;
 				break;
@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 		hugetlb_prog_skip("no PMD sharing with %lu kB base pages\n",
 				  base >> 10);
 	if (hpage_size != pmd_size)
-		hugetlb_prog_skip("PMD sharing needs PMD-sized huge pages (%lu kB), the default is %lu kB\n",
+		hugetlb_prog_skip("PMD sharing needs %lu kB huge pages, not %lu kB\n",
 				  pmd_size >> 10, hpage_size >> 10);
 	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
