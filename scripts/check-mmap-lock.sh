@@ -13,7 +13,8 @@
 #
 # Checks, one line each, then "N passed, N failed[, N skipped]":
 #   open-coded    C code outside the API files that touches the lock itself
-#                 (mm->mmap_lock, init_mm.mmap_lock, __mmap_lock_rwsem(), ...);
+#                 (mm->mmap_lock, init_mm.mmap_lock, __mmap_lock_rwsem(), ...)
+#                 or its write sequence mm->mm_lock_seq (6.4 and later);
 #                 comments and strings are ignored; expected 0
 #   stale-name    "mmap_sem" anywhere in the tree (docs, tools, comments),
 #                 except look-alike identifiers and the places v2 of the
@@ -26,6 +27,11 @@
 #                 tests/mmap-lock/cocci-sample.c (skipped without spatch)
 #   cocci-patch   the same in patch mode rewrites the lines that
 #                 tests/mmap-lock/cocci-sample.patch-lines lists
+#   *-seq         (trees whose checkpatch.pl and mmap_lock.cocci know
+#                 mm_lock_seq: the 6.12 line) the same three on the
+#                 *-sample-seq.* samples: lockdep_is_held(), the per-VMA
+#                 lock's reads of mm_lock_seq, down_write_trylock(), and
+#                 no MMAP_LOCK warning in tools/
 #   probe-bad     tests/mmap-lock/probe_bad.c (down_read(&mm->mmap_lock))
 #                 must fail to compile: no member mmap_lock, or an
 #                 incompatible pointer
@@ -88,14 +94,20 @@ echo "tree: $TREE"
 #   X->mmap_lock / X.mmap_lock   any member access named mmap_lock
 #   (struct mm_struct, mmap_lock) offsetof() and similar
 #   __mmap_lock_rwsem(           the API's private accessor
-# The API files are exempt: include/linux/mmap_lock.h and mm/mmap_lock.c.
+#   X->mm_lock_seq / .mm_lock_seq  the lock's write sequence, which the
+#                                per-VMA lock reads (6.4 and later; only
+#                                mm_struct has a member of that name)
+# The API files are exempt: include/linux/mmap_lock.h and mm/mmap_lock.c,
+# and so is tools/: userspace and BPF programs with their own definitions
+# of the kernel's structures, which cannot use the API (6.12's perf lock
+# contention program finds the lock by name with BPF CO-RE).
 # Two other structures have a member called mmap_lock; accesses through
 # their usual owners in their own drivers are not the mm's lock:
 #   drivers/infiniband/hw/cxgb4/  spinlock_t in struct c4iw_ucontext
 #   drivers/media/common/videobuf2/  struct mutex in struct vb2_queue
 (cd "$TREE" && grep -rlI --include='*.[ch]' --include='*.S' --include='*.rs' \
-	--exclude-dir=.git -e 'mmap_lock' . 2>/dev/null) | sed 's|^\./||' | sort |
-	grep -v -x -e 'include/linux/mmap_lock.h' -e 'mm/mmap_lock.c' >"$TMP/cand"
+	--exclude-dir=.git -e 'mmap_lock' -e 'mm_lock_seq' . 2>/dev/null) | sed 's|^\./||' | sort |
+	grep -v -x -e 'include/linux/mmap_lock.h' -e 'mm/mmap_lock.c' | grep -v '^tools/' >"$TMP/cand"
 
 # shellcheck disable=SC2016 # perl code
 (cd "$TREE" && xargs -r perl -e '
@@ -122,6 +134,7 @@ echo "tree: $TREE"
 			}
 			push @hit, 1 while $l =~ /struct\s+mm_struct\s*,\s*mmap_lock\b/g;
 			push @hit, 1 while $l =~ /\b__mmap_lock_rwsem\s*\(/g;
+			push @hit, 1 while $l =~ /(?:->|\.)\s*mm_lock_seq\b/g;
 			(my $t = $l) =~ s/^\s+//;
 			print "$f:$n: $t\n" for @hit;
 		}
@@ -149,7 +162,11 @@ fi
 #   tools/testing/selftests/kvm/        comments in another tree
 #   lib/test_lockup.c                   the lock_mmap_sem flag variable,
 #                                       named after its ABI parameter
-KEPT='^(Documentation/locking/lockstat\.rst|kernel/locking/rwbase_rt\.c|tools/testing/selftests/kvm/.*|lib/test_lockup\.c):'
+#   Documentation/translations/*/locking/lockstat.rst  (6.12) translations
+#                                       of the same sample
+#   tools/perf/util/bpf_skel/           (6.12) perf's BPF CO-RE flavour of
+#                                       mm_struct for kernels before 5.8
+KEPT='^(Documentation/locking/lockstat\.rst|Documentation/translations/[^/]+/locking/lockstat\.rst|kernel/locking/rwbase_rt\.c|tools/testing/selftests/kvm/.*|tools/perf/util/bpf_skel/.*|lib/test_lockup\.c):'
 (cd "$TREE" && grep -rnI --exclude-dir=.git -e 'mmap_sem' . 2>/dev/null) |
 	sed 's|^\./||' | tee "$TMP/stale-all" | grep -Ev "$KEPT" | perl -ne '
 		my ($f, $n, $l) = /^([^:]*):(\d+):(.*)$/ or next;
@@ -190,6 +207,18 @@ else
 	fail "checkpatch: MMAP_LOCK warnings differ (got: ${cp_got:-none}; want: $cp_want)"
 fi
 
+if grep -q 'mm_lock_seq' "$TREE/scripts/checkpatch.pl"; then
+	cp_got=$(cd "$TMP" && PATH=/usr/bin:$PATH "$TREE/scripts/checkpatch.pl" --strict --no-tree \
+		--show-types "$PROBES/checkpatch-sample-seq.patch" 2>&1 |
+		grep -A2 '^WARNING:MMAP_LOCK:' | sed -n 's/^+\s*//p' | tr '\n' '|')
+	cp_want='lockdep_assert(lockdep_is_held(&mm->mmap_lock));|(void)raw_read_seqcount(&vma->vm_mm->mm_lock_seq);|'
+	if [ "$cp_got" = "$cp_want" ]; then
+		pass "checkpatch-seq: MMAP_LOCK on lockdep_is_held() and mm_lock_seq, not on the API or tools/"
+	else
+		fail "checkpatch-seq: MMAP_LOCK warnings differ (got: ${cp_got:-none}; want: $cp_want)"
+	fi
+fi
+
 cocci=$TREE/scripts/coccinelle/api/mmap_lock.cocci
 if ! command -v spatch >/dev/null; then
 	skip "cocci-report: spatch not installed (package coccinelle)"
@@ -215,6 +244,19 @@ else
 	else
 		sed 's/^/    /' "$TMP/patch.diff"
 		fail "cocci-patch: the rewrite differs from tests/mmap-lock/cocci-sample.patch-lines"
+	fi
+	if grep -q 'mm_lock_seq' "$cocci"; then
+		cp "$PROBES/cocci-sample-seq.c" "$TMP/t.c"
+		(cd "$TMP" && spatch --very-quiet -D report --sp-file "$cocci" t.c) >"$TMP/report" 2>"$TMP/report.err"
+		(cd "$TMP" && spatch --very-quiet -D patch --sp-file "$cocci" t.c) 2>/dev/null |
+			grep '^[-+]\s' >"$TMP/patch-lines"
+		if diff -u "$PROBES/cocci-sample-seq.report" "$TMP/report" >"$TMP/report.diff" &&
+		   diff -u "$PROBES/cocci-sample-seq.patch-lines" "$TMP/patch-lines" >"$TMP/patch.diff"; then
+			pass "cocci-seq: $(wc -l <"$TMP/report") uses found, $(grep -c '^-' "$TMP/patch-lines") lines rewritten (mm_lock_seq reads keep their ordering; a plain read only under mmap_assert_write_locked())"
+		else
+			sed 's/^/    /' "$TMP/report.diff" "$TMP/patch.diff"
+			fail "cocci-seq: findings or rewrite differ from tests/mmap-lock/cocci-sample-seq.*"
+		fi
 	fi
 fi
 
