@@ -82,7 +82,7 @@ if res['problems']:
     verdict += '; run problems: ' + '; '.join(res['problems'])
 numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM on):', '',
            '  make vmtest: %s; %d cases in %d programs of the new' % (vm, new_cases, len(progs)),
-           '  tools/testing/selftests/hugetlb, the rest from selftests/vm;',
+           '  tools/testing/selftests/hugetlb, the rest from selftests/%s;' % ('vm' if info.get('series_line', '6.1') == '6.1' else 'mm'),
            '  %s' % verdict, '',
            '  make bench (userspace, callgrind instructions, old = %s list with' % info.get('series_line', '6.1'),
            '  coalescing, new = this series):']
