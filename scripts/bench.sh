@@ -97,18 +97,30 @@ build_maple() {
 	shift
 	if [ ! -d "$d" ]; then
 		mkdir -p "$d/gen/generated"
+		# 6.12 keeps the shims in tools/testing/shared
+		shared=
+		git cat-file -e "$new:tools/testing/shared" 2>/dev/null &&
+			shared=tools/testing/shared
 		git archive "$new" lib/maple_tree.c include/linux/maple_tree.h \
 			include/linux/xarray.h include/linux/kconfig.h \
 			include/linux/gfp_types.h mm/hugetlb_region.h \
-			tools/include tools/arch tools/testing/radix-tree |
+			tools/include tools/arch tools/testing/radix-tree $shared |
 			tar -x -C "$d" ||
 			die "cannot extract lib/maple_tree.c and the radix-tree shims of $new from $TREE"
 		# what tools/testing/radix-tree/Makefile generates
 		echo "#define CONFIG_$(getconf LONG_BIT)BIT 1" >"$d/gen/bit-length.h"
 		echo "#define XA_CHUNK_SHIFT 6" >"$d/gen/generated/map-shift.h"
+		# 6.12's shared.mk copies its autoconf.h (which includes
+		# bit-length.h) into generated/
+		[ -f "$d/tools/testing/shared/autoconf.h" ] &&
+			cp "$d/tools/testing/shared/autoconf.h" "$d/gen/generated/autoconf.h"
 	fi
 	local inc=(-I"$TOP/bench/maple" -I"$d" -I"$d/mm" -I"$d/gen"
 		-I"$d/tools/testing/radix-tree" -I"$d/tools/include")
+	[ -d "$d/tools/testing/shared" ] &&
+		inc=(-I"$TOP/bench/maple" -I"$d" -I"$d/mm" -I"$d/gen"
+			-I"$d/tools/testing/shared" -I"$d/tools/testing/radix-tree"
+			-I"$d/tools/include")
 	x gcc -O1 -g -std=gnu11 -Wall -Wno-sign-compare \
 		-fsanitize=address,undefined -fno-sanitize-recover=all "$@" \
 		"${inc[@]}" -o "$tmp/test-$name" "$TOP/bench/maple/test.c" \
