@@ -71,12 +71,13 @@ selftest-patch:
 export:
 	@$(S)/export-patches.sh
 
-# Region code: 6.1 against the series in wall time and instructions.
+# Region code: the base's (6.1 or 6.12) against the series, wall time and instructions.
 bench:
 	@$(S)/bench.sh
 
-# The same with the region code on 6.1's maple tree beside the list and the
-# rbtree (docs/region-index-choice.md); TREE= names the kernel tree.
+# The same with the region code on the tree's maple tree (6.1's, or 6.12's
+# with BASE=6.12.x) beside the list and the rbtree
+# (docs/region-index-choice.md); TREE= names the kernel tree.
 bench-index:
 	@INDEX="$(or $(INDEX),maple maple-prealloc)" $(S)/bench.sh $(TREE)
 

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # bench.sh [KERNEL_TREE]: benchmark the hugetlb resv_map region code of the
-# series against 6.1's, in userspace, in wall time and in instructions.
+# series against the base's (6.1's, or 6.12's with BASE=6.12.x), in
+# userspace, in wall time and in instructions.
 #
 # KERNEL_TREE (default $O/linux, the patched tree) must carry the series.
 # "old" is mm/hugetlb_region.c as of the commit that adds the harness in
-# tools/testing/hugetlb_region/ (6.1's code: sorted list, coalescing);
+# tools/testing/hugetlb_region/ (the base's code: sorted list, coalescing);
 # "new" is NEW (default HEAD) of the tree.  Both are extracted with git
 # show together with the harness stubs of the same commit and built with
 # bench/bench.c at -O2 without sanitizers, the same compiler and flags.
@@ -23,14 +24,14 @@
 # model of the slab allocator (kmalloc size classes, kmem_caches of exact
 # size), with CONFIG_CGROUP_HUGETLB on and off.
 #
-# INDEX="maple [maple-prealloc]" adds the same region code on 6.1's maple
+# INDEX="maple [maple-prealloc]" adds the same region code on the tree's maple
 # tree (bench/maple/hugetlb_region.c with the tree's lib/maple_tree.c,
 # built the way tools/testing/radix-tree builds it; "maple-prealloc"
 # preallocates a worst-case store before every add), run interleaved with
 # the others and checked against a model first (bench/maple/test.c, ASan):
 # a table of all versions follows the usual output, also in
 # $O/bench-index.md.  Their random-order instructions are counted over all
-# faults (the 6.1 list's stay sampled).
+# faults (the old list's stay sampled).
 #
 # Results go to stdout and to $O/bench.txt; commands and raw output to
 # $LOGS/bench.log.
@@ -41,7 +42,7 @@ TREE=${1:-$SRC}
 RUNS=${RUNS:-5}
 SAMPLE=${SAMPLE:-2000}
 NS=${NS:-"10000 100000"}
-BIG_NS=${BIG_NS-1000000}	# wall time only; 6.1 only in sequential order
+BIG_NS=${BIG_NS-1000000}	# wall time only; the old code only in sequential order
 CASES="sequential random"
 INDEX=${INDEX:-}
 VERSIONS="old new"
@@ -96,18 +97,30 @@ build_maple() {
 	shift
 	if [ ! -d "$d" ]; then
 		mkdir -p "$d/gen/generated"
+		# 6.12 keeps the shims in tools/testing/shared
+		shared=
+		git cat-file -e "$new:tools/testing/shared" 2>/dev/null &&
+			shared=tools/testing/shared
 		git archive "$new" lib/maple_tree.c include/linux/maple_tree.h \
 			include/linux/xarray.h include/linux/kconfig.h \
 			include/linux/gfp_types.h mm/hugetlb_region.h \
-			tools/include tools/arch tools/testing/radix-tree |
+			tools/include tools/arch tools/testing/radix-tree $shared |
 			tar -x -C "$d" ||
 			die "cannot extract lib/maple_tree.c and the radix-tree shims of $new from $TREE"
 		# what tools/testing/radix-tree/Makefile generates
 		echo "#define CONFIG_$(getconf LONG_BIT)BIT 1" >"$d/gen/bit-length.h"
 		echo "#define XA_CHUNK_SHIFT 6" >"$d/gen/generated/map-shift.h"
+		# 6.12's shared.mk copies its autoconf.h (which includes
+		# bit-length.h) into generated/
+		[ -f "$d/tools/testing/shared/autoconf.h" ] &&
+			cp "$d/tools/testing/shared/autoconf.h" "$d/gen/generated/autoconf.h"
 	fi
 	local inc=(-I"$TOP/bench/maple" -I"$d" -I"$d/mm" -I"$d/gen"
 		-I"$d/tools/testing/radix-tree" -I"$d/tools/include")
+	[ -d "$d/tools/testing/shared" ] &&
+		inc=(-I"$TOP/bench/maple" -I"$d" -I"$d/mm" -I"$d/gen"
+			-I"$d/tools/testing/shared" -I"$d/tools/testing/radix-tree"
+			-I"$d/tools/include")
 	x gcc -O1 -g -std=gnu11 -Wall -Wno-sign-compare \
 		-fsanitize=address,undefined -fno-sanitize-recover=all "$@" \
 		"${inc[@]}" -o "$tmp/test-$name" "$TOP/bench/maple/test.c" \
@@ -211,9 +224,9 @@ for c in $CASES; do
 				sbpp[$nv/$c/$n]=$(field slab_bytes_per_page "$line")
 			done
 
-			# instructions; random order sampled (the 6.1 list is
+			# instructions; random order sampled (the old list is
 			# quadratic), and with INDEX= also counted in full for
-			# every version but the 6.1 list (the sampling rebuilds
+			# every version but the old list (the sampling rebuilds
 			# the map in descending order, a different tree shape)
 			local_sample=0
 			[ "$c" = random ] && local_sample=$SAMPLE
@@ -238,7 +251,7 @@ out() { echo "$*" | tee -a "$RESULT"; }
 : >"$RESULT"
 out "hugetlb resv_map region benchmark ($(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $(uname -r))"
 out "tree: $TREE"
-out "old:  $(git log -1 --format='%h %s' "$old") [6.1: list, coalescing]"
+out "old:  $(git log -1 --format='%h %s' "$old") [$SERIES_LINE: list, coalescing]"
 out "new:  $(git log -1 --format='%h %s' "$new")"
 out "per fault, a fault being one single page chg+add pair, plus the unmap"
 out "(full-range count and release) divided by N.  wall: median of $RUNS"
@@ -263,7 +276,7 @@ for n in $BIG_NS; do
 		declare -A big=()
 		for ((r = 1; r <= RUNS; r++)); do
 			for v in $VERSIONS; do
-				# 6.1 in random order is O(N^2): hours at 10^6
+				# the old code in random order is O(N^2): hours at 10^6
 				[ "$v/$c" = old/random ] && continue
 				info "bench: $v $c N=$n run $r/$RUNS" >&2
 				line=$(timed "$v" "$c" "$n") || exit 1
@@ -321,7 +334,7 @@ if [ -n "$INDEX" ]; then
 	MD=$O/bench-index.md
 	: >"$MD"
 	md() { echo "$*" | tee -a "$RESULT" >>"$MD"; echo "$*"; }
-	declare -A label=([old]="6.1 list" [new]=rbtree [maple]=maple
+	declare -A label=([old]="$SERIES_LINE list" [new]=rbtree [maple]=maple
 		[maple-prealloc]="maple, prealloc")
 	hdr() {	# hdr TITLE: a table head with one column per version
 		local h="| $1 | N |" l="|---|---|" v
@@ -356,7 +369,7 @@ if [ -n "$INDEX" ]; then
 			md "$row"
 		done
 	done
-	hdr "instructions per fault (fault + unmap per page); random: 6.1 list $SAMPLE faults sampled, the others all"
+	hdr "instructions per fault (fault + unmap per page); random: $SERIES_LINE list $SAMPLE faults sampled, the others all"
 	for c in $CASES; do
 		for n in $NS; do
 			row="| $c | $n |"
@@ -371,7 +384,7 @@ if [ -n "$INDEX" ]; then
 		done
 	done
 	[ "$SAMPLE" -gt 0 ] && md "" &&
-		md "rbtree random sampled like the 6.1 list (the ratio lines above): $(for n in $NS; do printf 'N=%s %s  ' "$n" "${insn[new/random/$n]}"; done)"
+		md "rbtree random sampled like the $SERIES_LINE list (the ratio lines above): $(for n in $NS; do printf 'N=%s %s  ' "$n" "${insn[new/random/$n]}"; done)"
 	hdr "bytes per faulted page at the peak (slab pages), CONFIG_CGROUP_HUGETLB=y"
 	for c in $CASES; do
 		for n in $NS; do

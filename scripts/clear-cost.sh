@@ -43,14 +43,15 @@ fault=$(med fault_ns)
 	echo "2 MB hugetlb fault on $(uname -r), $PAGES pages x $RUNS runs: median $fault ns [$(spread fault_ns)]; userspace 2 MB memset: median $(med memset_ns) ns [$(spread memset_ns)]"
 	if [ -f "$O/bench.txt" ]; then
 		# per-fault region cost of each case, wall median, as a share of the fault
-		awk -v f="$fault" '
+		line=$(sed -n 's/^old: .*\[\([0-9.]*\): list.*/\1/p' "$O/bench.txt")
+		awk -v f="$fault" -v base="${line:-6.1}" '
 			$1 !~ /^(sequential|random)$/ || $3 != "|" { next }
 			{
 				line = $0; sub(/^[^|]*\| */, "", line)
 				if (line ~ /^not run/) { o = ""; sub(/^not run \([^)]*\) */, "", line) }
 				else { o = line + 0; sub(/^[0-9.]+ \[[^]]*\] */, "", line) }
 				w = line + 0
-				printf "region cost per fault, %s N=%s: 6.1 %s, series %.1f ns (%.3f%%)\n", $1, $2,
+				printf "region cost per fault, %s N=%s: %s %s, series %.1f ns (%.3f%%)\n", $1, $2, base,
 					o == "" ? "not run" : sprintf("%.1f ns (%.3f%% of a 2 MB fault)", o, 100 * o / f),
 					w, 100 * w / f
 			}' "$O/bench.txt"

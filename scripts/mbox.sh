@@ -82,16 +82,16 @@ if res['problems']:
     verdict += '; run problems: ' + '; '.join(res['problems'])
 numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM on):', '',
            '  make vmtest: %s; %d cases in %d programs of the new' % (vm, new_cases, len(progs)),
-           '  tools/testing/selftests/hugetlb, the rest from selftests/vm;',
+           '  tools/testing/selftests/hugetlb, the rest from selftests/%s;' % ('vm' if info.get('series_line', '6.1') == '6.1' else 'mm'),
            '  %s' % verdict, '',
-           '  make bench (userspace, callgrind instructions, old = 6.1 list with',
+           '  make bench (userspace, callgrind instructions, old = %s list with' % info.get('series_line', '6.1'),
            '  coalescing, new = this series):']
 numbers += ['    ' + l for l in ratios + mem]
 gb = os.path.join(o, 'guest-bench.txt')
 if os.path.exists(gb):
     numbers += ['', '  make guest-bench (faults in random order, in the guest):']
     numbers += ['    ' + l.rstrip() for l in open(gb) if l.strip()]
-numbers += ['', 'The cost: 6.1 coalesces a sequentially faulted private mapping into',
+numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % info.get('series_line', '6.1'),
             'one region, this series keeps one region per page (see the region',
             'memory line above); that is the price of per-region uncharge info.']
 

@@ -182,7 +182,7 @@ long hugetlb_region_add(struct resv_map *resv, long f, long t,
 	 * free what the store did not use.  (bench: "maple-prealloc")
 	 */
 	mas_set_range(&mas, f, t - 1);
-	if (mas_preallocate(&mas, region_entry(h_cg), gfp)) {
+	if (hr_prealloc(&mas, region_entry(h_cg), gfp)) {
 		hugetlb_region_abort(resv, f, t, in_regions_needed);
 		return -ENOMEM;
 	}
@@ -194,7 +194,7 @@ long hugetlb_region_add(struct resv_map *resv, long f, long t,
 		spin_unlock(&resv->lock);
 		/* Nodes for one store of any shape; used by the next attempt */
 		mas_set_range(&mas, f, t - 1);
-		if (mas_preallocate(&mas, region_entry(h_cg), gfp)) {
+		if (hr_prealloc(&mas, region_entry(h_cg), gfp)) {
 			hugetlb_region_abort(resv, f, t, in_regions_needed);
 			return -ENOMEM;
 		}
@@ -266,7 +266,7 @@ long hugetlb_region_del(struct resv_map *resv, long f, long t)
 
 	if (f >= t)
 		return 0;
-	if (mas_preallocate(&mas, NULL, GFP_KERNEL))
+	if (hr_prealloc(&mas, NULL, GFP_KERNEL))
 		return -ENOMEM;
 
 	spin_lock(&resv->lock);
@@ -292,7 +292,21 @@ long hugetlb_region_del(struct resv_map *resv, long f, long t)
 	}
 	if (del) {
 		mas_set_range(&mas, f, t - 1);
+#ifdef MAS_START
 		mas_store_prealloc(&mas, NULL);
+#else
+		/*
+		 * Newer maple trees (6.12): mas_store_prealloc() stores what
+		 * the last mas_preallocate() walked to, and the walk above
+		 * moved the state, so store again, with the nodes that were
+		 * preallocated for this store before the lock was taken.  In
+		 * this single-threaded bench nothing changes the map in
+		 * between, so nothing more is allocated; in the kernel
+		 * another task could, and the store would need GFP_NOWAIT
+		 * nodes.
+		 */
+		VM_WARN_ON(mas_store_gfp(&mas, NULL, GFP_NOWAIT | __GFP_NOWARN));
+#endif
 		resv->pages -= del;
 		if (t >= resv->last_to)
 			update_last_to(resv);

@@ -76,6 +76,7 @@ static inline void spin_unlock(spinlock_t *lock)
 	hr_locks_held--;
 }
 
+#define spin_lock_nested(l, s)	((void)(s), spin_lock(l))
 #define spin_lock_bh		spin_lock
 #define spin_unlock_bh		spin_unlock
 #define spin_lock_irq		spin_lock
@@ -85,6 +86,7 @@ static inline void spin_unlock(spinlock_t *lock)
 
 /* generated/autoconf.h: CONFIG_64BIT, which sizes the maple nodes */
 #include <linux/kconfig.h>
+#include <linux/bug.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/maple_tree.h>
@@ -140,6 +142,19 @@ void hr_free(void *p);
 void hr_alloc_hook(void);
 /* maple nodes live now and at most */
 extern long hr_maple_nodes, hr_maple_nodes_peak;
+
+/*
+ * From 6.6 on, mas_preallocate() sizes the nodes for the one store it
+ * walked to and marks the state so that any other store that needs more
+ * BUG()s.  hr_prealloc() preallocates the same way, then lets the stores
+ * that follow use the nodes as a pool and top it up (maple_tree_shim.c),
+ * as 6.1's worst-case preallocation could be used.
+ */
+#ifdef MAS_START
+#define hr_prealloc(mas, entry, gfp)	mas_preallocate(mas, entry, gfp)
+#else
+int hr_prealloc(struct ma_state *mas, void *entry, gfp_t gfp);
+#endif
 
 /* A point where the kernel may sleep: no spinlock may be held. */
 static inline void cond_resched(void)

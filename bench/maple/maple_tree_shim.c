@@ -19,6 +19,10 @@
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))
 #endif
+/* 6.12's mtree_dup() takes the source lock nested */
+#ifndef SINGLE_DEPTH_NESTING
+#define SINGLE_DEPTH_NESTING	1
+#endif
 
 #include "lib/maple_tree.c"
 
@@ -29,6 +33,16 @@ struct kmem_cache {
 };
 
 long hr_maple_nodes, hr_maple_nodes_peak;
+
+#ifndef MAS_START
+int hr_prealloc(struct ma_state *mas, void *entry, gfp_t gfp)
+{
+	int ret = mas_preallocate(mas, entry, gfp);
+
+	mas->mas_flags &= ~MA_STATE_PREALLOC;
+	return ret;
+}
+#endif
 
 /* The region code takes its locks itself and checks them (spin_lock()). */
 int lockdep_is_held(const void *lock)
