@@ -78,6 +78,7 @@ struct knob {
 	const char *path;
 	const char *val;		/* NULL: changed by the kernel */
 	bool required;
+	bool saved_ok;
 	bool changed;
 	char saved[32];
 };
@@ -287,6 +288,39 @@ static void knobs_restore_atexit(void)
 		knobs_restore();
 }
 
+/*
+ * The keeper's copy of the saved values: it cannot know what the program
+ * changed, and writing back a value that did not change is harmless.
+ */
+static void knobs_put_back(void)
+{
+	int i;
+
+	for (i = ARRAY_SIZE(knobs) - 1; i >= 0; i--)
+		if (knobs[i].saved_ok)
+			hugetlb_write_file(knobs[i].path, knobs[i].saved);
+}
+
+/* Before hugetlb_prog_setup() forks the keeper, so that it has them. */
+static int knobs_save(char *why, size_t len)
+{
+	struct knob *kn;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
+		kn = &knobs[i];
+		if (!read_str(kn->path, kn->saved, sizeof(kn->saved))) {
+			kn->saved_ok = true;
+			continue;
+		}
+		if (kn->required) {
+			snprintf(why, len, "cannot read %s", kn->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int knobs_set(char *why, size_t len)
 {
 	struct knob *kn;
@@ -294,12 +328,8 @@ static int knobs_set(char *why, size_t len)
 
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		kn = &knobs[i];
-		if (read_str(kn->path, kn->saved, sizeof(kn->saved))) {
-			if (!kn->required)
-				continue;
-			snprintf(why, len, "cannot read %s", kn->path);
-			return -1;
-		}
+		if (!kn->saved_ok)
+			continue;
 		if (!kn->val) {
 			kn->changed = true;
 			continue;
@@ -1622,9 +1652,15 @@ static void setup_injection(void)
 
 	if (access("/proc/self/fail-nth", W_OK))
 		hugetlb_prog_skip("no /proc/self/fail-nth: needs CONFIG_FAULT_INJECTION=y\n");
-	if (access(FAILSLAB, F_OK))
-		hugetlb_prog_skip("no %s: needs CONFIG_FAILSLAB=y, debugfs mounted\n",
-				  FAILSLAB);
+	/* Not root: debugfs is closed, hugetlb_prog_setup() skips. */
+	if (!geteuid()) {
+		if (access(FAILSLAB, F_OK))
+			hugetlb_prog_skip("no %s: needs CONFIG_FAILSLAB=y, debugfs mounted\n",
+					  FAILSLAB);
+		if (knobs_save(why, sizeof(why)))
+			hugetlb_prog_skip("%s\n", why);
+		hugetlb_keeper_on_exit(knobs_put_back);
+	}
 	hugetlb_prog_setup(MIN_PAGES);
 	main_pid = getpid();
 	if (nth_open())

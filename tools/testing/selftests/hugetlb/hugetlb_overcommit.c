@@ -229,6 +229,11 @@ int main(int argc, char **argv)
 				  hpage_size >> 10,
 				  "needs a smaller default size (default_hugepagesz=2M)");
 	hugetlb_prog_setup(8);
+	/* At most 4 surplus pages at a time, and one more to spare. */
+	if (!hugetlb_can_grow(5))
+		hugetlb_prog_skip("the page allocator cannot supply 5 fresh %lu kB pages now: %s\n",
+				  hpage_size >> 10,
+				  "free memory, or compact it (echo 1 > /proc/sys/vm/compact_memory)");
 	hugetlb_scale_timeouts(HUGETLB_CASE_FAULTS);
 	return test_harness_run(argc, argv);
 }

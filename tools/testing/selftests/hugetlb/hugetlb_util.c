@@ -161,6 +161,24 @@ int hugetlb_set_nr(long nr)
 	return write_long(nr_path, nr);
 }
 
+/*
+ * Whether the page allocator can supply n fresh huge pages right now.
+ * Surplus pages come from it at mmap() or fault time; on a machine whose
+ * memory is full of page cache or fragmented it cannot, which is no
+ * kernel bug.  The pool is back to its size on return.
+ */
+bool hugetlb_can_grow(long n)
+{
+	long nr = hugetlb_get_nr();
+	bool ok;
+
+	if (nr < 0 || hugetlb_set_nr(nr + n))
+		return false;
+	ok = hugetlb_get_nr() >= nr + n;
+	hugetlb_set_nr(nr);
+	return ok;
+}
+
 long hugetlb_get_overcommit(void)
 {
 	return read_long(oc_path);
@@ -295,6 +313,19 @@ int hugetlb_init(void)
 	return access(sysfs_dir, R_OK) ? -1 : 0;
 }
 
+static void (*keeper_exit_fn)(void);
+
+/*
+ * fn runs in the keeper once the program is gone, whatever ended it (a
+ * time-out SIGKILLs the program without running its handlers).  Set it
+ * before hugetlb_prog_setup(): the keeper sees the program's memory as
+ * it was then.
+ */
+void hugetlb_keeper_on_exit(void (*fn)(void))
+{
+	keeper_exit_fn = fn;
+}
+
 static void keeper_on_signal(int sig)
 {
 	if (!keeper_sig)
@@ -341,6 +372,8 @@ static void keeper_finish(pid_t pid, const struct hugetlb_counters *start)
 			       WTERMSIG(status));
 	fflush(stdout);
 
+	if (keeper_exit_fn)
+		keeper_exit_fn();
 	cgroup_remove_ours();
 	cgroup_subtree_restore(cg_had_hugetlb);
 	if (work_dir[0] && rmdir(work_dir))

@@ -92,6 +92,7 @@ int hugetlb_read_meminfo(struct hugetlb_counters *c);
 long hugetlb_available(void);
 long hugetlb_get_nr(void);
 int hugetlb_set_nr(long nr);
+bool hugetlb_can_grow(long n);
 long hugetlb_get_overcommit(void);
 int hugetlb_set_overcommit(long nr);
 int hugetlb_check_delta(const struct hugetlb_counters *base, long dtotal,
@@ -114,6 +115,7 @@ int hugetlb_check_delta(const struct hugetlb_counters *base, long dtotal,
  */
 int hugetlb_init(void);
 void hugetlb_prog_setup(long min_pages);
+void hugetlb_keeper_on_exit(void (*fn)(void));
 void hugetlb_prog_skip(const char *fmt, ...);
 
 /*
