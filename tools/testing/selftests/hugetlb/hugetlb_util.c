@@ -520,13 +520,15 @@ void hugetlb_prog_setup(long min_pages)
 				  nr);
 
 	avail = hugetlb_available();
-	if (avail < min_pages) {
-		hugetlb_set_nr(hugetlb_get_nr() + min_pages - avail);
-		avail = hugetlb_available();
-	}
+	nr = hugetlb_get_nr();
 	if (avail < min_pages)
-		hugetlb_prog_skip("needs %ld free %lukB huge pages, has %ld: use hugepages=N\n",
-				  min_pages, hpage_size >> 10, avail);
+		hugetlb_set_nr(nr + min_pages - avail);
+	if (hugetlb_available() < min_pages)
+		hugetlb_prog_skip("needs %ld free %lukB huge pages, has %ld; %s%ld to %ld: %s\n",
+				  min_pages, hpage_size >> 10, avail,
+				  "the pool could not grow from ", nr,
+				  nr + min_pages - avail,
+				  "boot with hugepages=N, or compact memory (echo 1 > /proc/sys/vm/compact_memory)");
 	if (hugetlb_read_counters(&start))
 		hugetlb_prog_skip("cannot read the huge page counters\n");
 
