@@ -10,6 +10,8 @@
 # sent as `git config user.name/user.email` (scripts/sign-mails.py), which
 # must not be the placeholder the commits carry; DRY_RUN=1 marks them
 # instead.  TOPIC=fixes (in the Makefile) posts the fixes topic alone.
+# OTHER_O=DIR adds the other base's `make vmtest`/`make bench` results
+# from DIR (its own output directory) to the cover letter, side by side.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -60,59 +62,98 @@ done
 
 # The cover letter: story, measured numbers, changes, base.
 python3 - "$out/0000-cover-letter.patch" "$TOP" "$O" "$VERSION" "$CHANGE_ID" \
-	"$(printf '%s\n' "${all_to[@]}" | sort -u)" "$(printf '%s\n' "${all_cc[@]}" | sort -u)" <<'EOF'
+	"$(printf '%s\n' "${all_to[@]}" | sort -u)" "$(printf '%s\n' "${all_cc[@]}" | sort -u)" "${OTHER_O:-}" <<'EOF'
 import json, os, re, sys
-path, top, o, version, change_id, to, cc = sys.argv[1:8]
+path, top, o, version, change_id, to, cc, other_o = sys.argv[1:9]
 text = open(path).read()
-intro = open(os.path.join(top, 'cover', 'intro.txt')).read().strip().split('\n')
-subject, story = intro[0], '\n'.join(intro[1:]).strip()
 
-info = dict(l.strip().split('=', 1) for l in open(os.path.join(o, 'base.info')) if '=' in l)
-res = json.load(open(os.path.join(o, 'logs', 'console-patched.json')))
-st = [t['status'] for t in res['tests']]
-vm = '%d passed, %d failed, %d skipped' % (st.count('PASS'), st.count('FAIL') + st.count('ERROR') + st.count('MISS'), st.count('SKIP'))
+def base_info(d):
+    return dict(l.strip().split('=', 1) for l in open(os.path.join(d, 'base.info')) if '=' in l)
+
+info = base_info(o)
+line = info.get('series_line', '6.1')
+
+# intro.txt: lines tagged "[6.1] " or "[6.12] " belong to that line only.
+intro = []
+for l in open(os.path.join(top, 'cover', 'intro.txt')).read().strip().split('\n'):
+    m = re.match(r'^\[(6\.\d+)\] ?(.*)$', l)
+    if m:
+        if m.group(1) == line:
+            intro.append(m.group(2))
+    else:
+        intro.append(l)
+subject, story = intro[0], re.sub(r'\n{3,}', '\n\n', '\n'.join(intro[1:])).strip()
+
+def summary(d):
+    """What one output directory measured: vmtest per page size, bench."""
+    r = {'line': base_info(d).get('series_line', '6.1'), 'base': base_info(d)['debian_version']}
+    for size, name in (('2M', 'console-patched.json'), ('1G', 'console-patched-1G.json')):
+        p = os.path.join(d, 'logs', name)
+        if not os.path.exists(p):
+            continue
+        res = json.load(open(p))
+        st = [t['status'] for t in res['tests']]
+        r[size] = '%d passed, %d failed, %d skipped' % (
+            st.count('PASS'), st.count('FAIL') + st.count('ERROR') + st.count('MISS'), st.count('SKIP'))
+        if size == '2M':
+            r['res'] = res
+    b = os.path.join(d, 'bench.txt')
+    r['bench'] = [l.rstrip() for l in open(b) if l.strip()] if os.path.exists(b) else []
+    return r
+
+me = summary(o)
+res = me['res']
 progs = sorted({t['path'].split('.')[1] for t in res['tests'] if t['path'].startswith('hugetlb.')})
 new_cases = sum(1 for t in res['tests'] if t['path'].startswith('hugetlb.'))
-bench = [l.rstrip() for l in open(os.path.join(o, 'bench.txt')) if l.strip()]
-ratios = [l for l in bench if l.startswith('ratio ') and 'N=1000000' not in l]
-mem = [l for l in bench if l.startswith('memory per region') or l.startswith('target ')]
+ratios = [l for l in me['bench'] if l.startswith('ratio ') and 'N=1000000' not in l]
+mem = [l for l in me['bench'] if l.startswith('memory per region') or l.startswith('target ')]
 
 verdict = 'kernel log clean' if not res['splats'] else '%d kernel reports' % len(res['splats'])
 if res['problems']:
     verdict += '; run problems: ' + '; '.join(res['problems'])
 numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM on):', '',
-           '  make vmtest: %s; %d cases in %d programs of the new' % (vm, new_cases, len(progs)),
-           '  tools/testing/selftests/hugetlb, the rest from selftests/%s;' % ('vm' if info.get('series_line', '6.1') == '6.1' else 'mm'),
-           '  %s' % verdict, '',
-           '  make bench (userspace, callgrind instructions, old = %s list with' % info.get('series_line', '6.1'),
+           '  make vmtest: %s; %d cases in %d programs of the new' % (me['2M'], new_cases, len(progs)),
+           '  tools/testing/selftests/hugetlb, the rest from selftests/%s;' % ('vm' if line == '6.1' else 'mm'),
+           '  %s' % verdict]
+if '1G' in me:
+    numbers += ['  with 1 GB default huge pages (hugetlb only): %s' % me['1G']]
+numbers += ['',
+           '  make bench (userspace, callgrind instructions, old = %s list with' % line,
            '  coalescing, new = this series):']
 numbers += ['    ' + l for l in ratios + mem]
 gb = os.path.join(o, 'guest-bench.txt')
 if os.path.exists(gb):
     numbers += ['', '  make guest-bench (faults in random order, in the guest):']
     numbers += ['    ' + l.rstrip() for l in open(gb) if l.strip()]
-numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % info.get('series_line', '6.1'),
+# The other base's run (OTHER_O=), side by side with this one.
+if other_o and os.path.exists(os.path.join(other_o, 'logs', 'console-patched.json')):
+    ot = summary(other_o)
+    cols = sorted([me, ot], key=lambda r: [int(x) for x in r['line'].split('.')])
+    rows = [('make vmtest, 2 MB pages', [c.get('2M', 'not run') for c in cols]),
+            ('make vmtest, 1 GB pages', [c.get('1G', 'not run') for c in cols])]
+    keys = []
+    for c in cols:
+        for l in c['bench']:
+            m = re.match(r'^target (.*) \(([^)]*)\): (\w+)$', l)
+            if m and m.group(1) not in keys:
+                keys.append(m.group(1))
+    for k in keys:
+        vals = []
+        for c in cols:
+            m = [re.match(r'^target .* \(([^)]*)\): (\w+)$', l) for l in c['bench']
+                 if l.startswith('target ' + k + ' (')]
+            vals.append('%s %s' % (m[0].group(1), m[0].group(2)) if m else 'not run')
+        rows.append(('bench ' + k, vals))
+    w = max(len(r[0]) for r in rows)
+    numbers += ['', 'Both bases, the same commands (each with its own series line):', '',
+                '  %-*s  %-24s %s' % (w, '', cols[0]['base'], cols[1]['base'])]
+    numbers += ['  %-*s  %-24s %s' % (w, r[0], r[1][0], r[1][1]) for r in rows]
+numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % line,
             'one region, this series keeps one region per page (see the region',
             'memory line above); that is the price of per-region uncharge info.']
-
-# cover/changes: a "vN:" line, then that version's items.
-changes, cur = [], None
-for l in open(os.path.join(top, 'cover', 'changes')):
-    m = re.match(r'^v(\d+):\s*$', l)
-    if m:
-        cur = m.group(1)
-    elif cur == version and l.strip():
-        changes.append(l.rstrip())
-changes = '\n'.join(changes) or '- (none recorded in cover/changes)'
-base = ['base-commit: %s' % info['base_commit'],
-        'base-debian: %s %s (sha256 %s)' % (info.get('package', 'linux-source-6.1'), info['debian_version'], info['tarball_sha256']),
-        'base-kernelversion: %s' % info['kernelversion'],
-        'base-upstream-tag: %s' % info['upstream_tag'],
-        'change-id: %s' % change_id]
-
 text = text.replace('*** SUBJECT HERE ***', subject)
 body = '\n'.join([story, '', '\n'.join(numbers), '', 'Changes in v%s:' % version, changes,
-                  '', 'ia64 is not compile-tested: Debian bookworm has no ia64 cross compiler.'])
+                  ])
 text = text.replace('*** BLURB HERE ***', body)
 text = re.sub(r'\n(base-commit: .*\n)?$', '\n', text.rstrip('\n') + '\n')
 text = text.rstrip('\n') + '\n\n' + '\n'.join(base) + '\n'
