@@ -243,8 +243,10 @@ TEST_F(private, child_sigbus_owner_keeps_reservation)
 		if (hugetlb_touch(p + H, false) != -1)
 			_exit(1);
 		/* Shared page readable, but it cannot be copied. */
-		if (hugetlb_read_byte(p, &c) || c != 'A')
+		if (hugetlb_read_byte(p, &c))
 			_exit(2);
+		if (c != 'A')
+			_exit(4);
 		if (hugetlb_write_byte(p, 'a') != -1)
 			_exit(3);
 		_exit(0);
