@@ -1731,14 +1731,14 @@ static int full_remove(struct full_file *fp)
 	return ret;
 }
 
-/* Punch page 1 with fail-nth k; -1 on error, else whether it fired. */
-static int full_punch(struct full_file *fp, long k)
+/* Punch page t with fail-nth k; -1 on error, else whether it fired. */
+static int full_punch(struct full_file *fp, long t, long k)
 {
 	bool fired;
 	int ret, err;
 
 	nth_arm(k);
-	ret = hugetlb_punch(fp->fd, 1, 1);
+	ret = hugetlb_punch(fp->fd, t, 1);
 	err = errno;
 	fired = nth_fired();
 	if (ret)
@@ -1747,39 +1747,48 @@ static int full_punch(struct full_file *fp, long k)
 }
 
 /*
- * Punch page 1 with fail-nth K = 1, 2, ... until no failure is injected,
- * faulting the page in again after each punch: from the reservation when
- * the region was kept, otherwise from the free page; no SIGBUS either way.
- * *k_keep: the first K whose punch kept the region.
+ * Punch with fail-nth K = 1, 2, ... until no failure is injected, page
+ * 2K - 1 each time: inside the part of [0, n) no punch has touched, so
+ * that region_del() must split a region whether the kernel merges the
+ * re-faulted pages back into it or not.  The page is faulted in again
+ * after each punch: from the reservation when the region was kept,
+ * otherwise from the free page; no SIGBUS either way.  *k_keep: the
+ * first K whose punch kept the region.
  */
 static int full_pool_fault(struct hugetlb_env *env, long *kept, long *k_keep)
 {
 	struct hugetlb_counters c;
 	struct full_file fp;
 	int ret = -1, fired;
-	long k;
+	long k, t;
 
 	if (full_setup(&fp, env, "full_pool_fault"))
 		goto out;
-	ksft_print_msg("%ld huge pages in use, hole punch of page 1 with fail-nth\n",
+	ksft_print_msg("%ld huge pages in use, hole punches with fail-nth\n",
 		       fp.n);
 	for (k = 1; k <= MAX_K; k++) {
-		fired = full_punch(&fp, k);
+		t = 2 * k - 1;
+		if (t + 2 > fp.n) {
+			fail("no page left to punch at fail-nth %ld\n", k);
+			goto out;
+		}
+		fired = full_punch(&fp, t, k);
 		if (fired < 0 || read_counters(&c))
 			goto out;
+		ksft_print_msg("fail-nth %ld, page %ld: %s, Free %ld Rsvd %ld\n",
+			       k, t, fired ? "injected" : "not injected",
+			       c.free, c.rsvd);
 		/* The page is free; its region stays if region_del() failed. */
 		if (c.rsvd == fp.used.rsvd + 1 && fired) {
 			if (!*kept)
 				*k_keep = k;
-			ksft_print_msg("fail-nth %ld: region kept, Free %ld Rsvd %ld\n",
-				       k, c.free, c.rsvd);
 			++*kept;
 			if (full_check(&fp, 1, 1, "punch that kept the region"))
 				goto out;
 		} else if (full_check(&fp, 1, 0, "punch")) {
 			goto out;
 		}
-		if (hugetlb_touch(fp.map + hpage_size, true)) {
+		if (hugetlb_touch(fp.map + t * hpage_size, true)) {
 			fail("SIGBUS at the punched page, fail-nth %ld\n", k);
 			goto out;
 		}
@@ -1803,7 +1812,7 @@ out:
 	return ret;
 }
 
-/* The punch that keeps the region, then the file goes at once. */
+/* A punch of page 1 that keeps the region, then the file goes at once. */
 static int full_pool_remove(struct hugetlb_env *env, long k)
 {
 	struct full_file fp;
@@ -1811,7 +1820,7 @@ static int full_pool_remove(struct hugetlb_env *env, long k)
 
 	if (full_setup(&fp, env, "full_pool_remove"))
 		goto out;
-	fired = full_punch(&fp, k);
+	fired = full_punch(&fp, 1, k);
 	if (fired < 0)
 		goto out;
 	if (!fired) {
