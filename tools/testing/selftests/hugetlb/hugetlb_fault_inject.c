@@ -1747,31 +1747,36 @@ static int full_punch(struct full_file *fp, long t, long k)
 }
 
 /*
- * Punch with fail-nth K = 1, 2, ... until no failure is injected, page
- * 2K - 1 each time: inside the part of [0, n) no punch has touched, so
- * that region_del() must split a region whether the kernel merges the
- * re-faulted pages back into it or not.  The page is faulted in again
- * after each punch: from the reservation when the region was kept,
- * otherwise from the free page; no SIGBUS either way.  *k_keep: the
- * first K whose punch kept the region.
+ * Punch page 2J + 1 at step J = 0, 1, ...: inside the part of [0, n) no
+ * punch has touched, so that region_del() must split a region whether the
+ * kernel merges re-faulted pages back into it or not.  The first splits
+ * take their descriptors from the reserve map's cache; after that the
+ * punches are a fail-nth sweep (K = 1, 2, ... until no failure is
+ * injected, then K = 1 again), and the punched page is faulted in again
+ * after each: from the reservation when the region was kept, otherwise
+ * from the free page; no SIGBUS either way.  The run ends with the sweep
+ * that kept a region.  *keep_step: the first step whose punch kept its
+ * region (or, on a kernel that lost its reservation, whose fault found
+ * the counters wrong).
+ *
+ * With stop_at >= 0 the same steps run again up to step stop_at, whose
+ * punch must keep its region, and the file goes right after it.
  */
-static int full_pool_fault(struct hugetlb_env *env, long *kept, long *k_keep)
+static int full_pool_run(struct hugetlb_env *env, long stop_at, long *kept,
+			 long *keep_step)
 {
 	struct hugetlb_counters c;
 	struct full_file fp;
 	int ret = -1, fired;
-	long k, t;
+	long j, k = 1, t = 0;
+	bool is_kept;
 
-	if (full_setup(&fp, env, "full_pool_fault"))
+	if (full_setup(&fp, env, stop_at < 0 ? "full_pool_fault" :
+					       "full_pool_remove"))
 		goto out;
-	ksft_print_msg("%ld huge pages in use, hole punches with fail-nth\n",
-		       fp.n);
-	for (k = 1; k <= MAX_K; k++) {
-		t = 2 * k - 1;
-		if (t + 2 > fp.n) {
-			fail("no page left to punch at fail-nth %ld\n", k);
-			goto out;
-		}
+	ksft_print_msg("%ld huge pages in use, hole punches with fail-nth%s\n",
+		       fp.n, stop_at < 0 ? "" : ", file removed after the last");
+	for (j = 0; (t = 2 * j + 1) + 2 <= fp.n; j++) {
 		fired = full_punch(&fp, t, k);
 		if (fired < 0 || read_counters(&c))
 			goto out;
@@ -1779,9 +1784,15 @@ static int full_pool_fault(struct hugetlb_env *env, long *kept, long *k_keep)
 			       k, t, fired ? "injected" : "not injected",
 			       c.free, c.rsvd);
 		/* The page is free; its region stays if region_del() failed. */
-		if (c.rsvd == fp.used.rsvd + 1 && fired) {
+		is_kept = fired && c.rsvd == fp.used.rsvd + 1;
+		if (j == stop_at) {
+			if (!full_check(&fp, 1, 1, "punch that kept the region"))
+				ret = 0;
+			goto out;
+		}
+		if (is_kept) {
 			if (!*kept)
-				*k_keep = k;
+				*keep_step = j;
 			++*kept;
 			if (full_check(&fp, 1, 1, "punch that kept the region"))
 				goto out;
@@ -1789,47 +1800,23 @@ static int full_pool_fault(struct hugetlb_env *env, long *kept, long *k_keep)
 			goto out;
 		}
 		if (hugetlb_touch(fp.map + t * hpage_size, true)) {
-			fail("SIGBUS at the punched page, fail-nth %ld\n", k);
+			fail("SIGBUS at the punched page %ld\n", t);
 			goto out;
 		}
 		if (full_check(&fp, 0, 0, "fault of the punched page")) {
-			if (fired && !*k_keep)
-				*k_keep = k;
-			ksft_print_msg("fail-nth %ld: the punch lost the reservation of the region it kept\n",
-				       k);
+			if (fired && *keep_step < 0)
+				*keep_step = j;
+			ksft_print_msg("the punch of page %ld lost the reservation of its region\n",
+				       t);
 			goto out;
 		}
-		if (!fired)
-			break;
+		if (*kept && !fired) {
+			ret = 0;
+			goto out;
+		}
+		k = fired ? k + 1 : 1;
 	}
-	if (k > MAX_K)
-		fail("punch still failing after %d attempts\n", MAX_K);
-	else
-		ret = 0;
-out:
-	if (full_remove(&fp))
-		ret = -1;
-	return ret;
-}
-
-/* A punch of page 1 that keeps the region, then the file goes at once. */
-static int full_pool_remove(struct hugetlb_env *env, long k)
-{
-	struct full_file fp;
-	int ret = -1, fired;
-
-	if (full_setup(&fp, env, "full_pool_remove"))
-		goto out;
-	fired = full_punch(&fp, 1, k);
-	if (fired < 0)
-		goto out;
-	if (!fired) {
-		fail("fail-nth %ld did not fire\n", k);
-		goto out;
-	}
-	if (full_check(&fp, 1, 1, "punch that kept the region"))
-		goto out;
-	ret = 0;
+	fail("no punch kept its region in %ld punches\n", j);
 out:
 	if (full_remove(&fp))
 		ret = -1;
@@ -1838,22 +1825,22 @@ out:
 
 static void run_full_pool(struct hugetlb_env *env)
 {
-	long kept = 0, k_keep = 0;
+	long kept = 0, step = -1, kept2 = 0, step2 = -1;
 	int ret;
 
 	expect = env->base;
-	ret = full_pool_fault(env, &kept, &k_keep);
+	ret = full_pool_run(env, -1, &kept, &step);
 	ksft_test_result(!ret && kept > 0,
-			 "whole pool in use: punched page faulted in again, %ld punches kept the region\n",
+			 "whole pool in use: punched pages faulted in again, %ld punches kept their region\n",
 			 kept);
-	if (!k_keep) {
+	if (step < 0) {
 		ksft_test_result_fail("whole pool in use: no punch kept its region\n");
 		return;
 	}
-	ret = full_pool_remove(env, k_keep);
+	ret = full_pool_run(env, step, &kept2, &step2);
 	ksft_test_result(!ret,
-			 "whole pool in use: file removed after a punch that kept the region (fail-nth %ld)\n",
-			 k_keep);
+			 "whole pool in use: file removed right after punch %ld kept its region\n",
+			 step + 1);
 }
 
 static int default_rounds(void)
