@@ -1723,9 +1723,11 @@ static int full_remove(struct full_file *fp)
 		ret = fail("unlink: %s\n", strerror(errno));
 	if (read_counters(&c))
 		return fail("cannot read the counters\n");
-	ksft_print_msg("file removed: Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld, before the file %ld/%ld/%ld/%ld\n",
-		       c.total, c.free, c.rsvd, c.surp, fp->start.total,
-		       fp->start.free, fp->start.rsvd, fp->start.surp);
+	ksft_print_msg("before the file: Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld\n",
+		       fp->start.total, fp->start.free, fp->start.rsvd,
+		       fp->start.surp);
+	ksft_print_msg("file removed:    Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld\n",
+		       c.total, c.free, c.rsvd, c.surp);
 	if (memcmp(&c, &fp->start, sizeof(c)))
 		ret = fail("counters not back after the file was removed\n");
 	return ret;
