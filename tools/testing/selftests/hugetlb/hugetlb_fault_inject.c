@@ -23,6 +23,11 @@
  * Two deviations of older kernels (see known_errno() and check_blocks())
  * are failures; -l tolerates them, to run on a kernel without the fixes.
  *
+ * After the rounds, every available page goes into one file and a hole
+ * punch that needs a region split runs with its allocations failed (see
+ * run_full_pool()): with no page free, the reservation of the region
+ * region_del() leaves behind must still be restored, exactly.
+ *
  * The amount of work is a number of rounds, not a time: each round runs
  * every sweep once (with its own seed), so a slow machine does the same
  * work, only later, and the result does not depend on its speed.  Bigger
@@ -61,8 +66,7 @@
 
 /*
  * Huge pages the workloads need at least; each uses one page less, so that
- * the pool never runs out (hugetlb_fix_reserve_counts() needs a free page
- * when region_del() fails in a hole punch).
+ * a failure is never the pool running out.  run_full_pool() uses them all.
  */
 #define MIN_PAGES	8
 #define MAX_PAGES	48	/* used at most at a time */
@@ -223,7 +227,8 @@ static int read_counters(struct hugetlb_counters *c)
 		if (ret <= 0)
 			return hugetlb_read_counters(c);
 		buf[ret] = '\0';
-		*val[i] = strtol(buf, NULL, 10);
+		/* resv_hugepages below zero reads as a huge unsigned value */
+		*val[i] = (long)strtoul(buf, NULL, 10);
 	}
 	return 0;
 }
@@ -1673,6 +1678,209 @@ static void setup_injection(void)
 		hugetlb_prog_skip("fail-nth does not fail GFP_KERNEL slab allocations\n");
 }
 
+/*
+ * The whole pool in use, then a hole punch whose region_del() cannot
+ * allocate the descriptor that splits the file's one region [0, n): the
+ * page is freed but its region stays, and hugetlb_fix_reserve_counts()
+ * must make that region a reservation again.  It used to do so while the
+ * punched folio was still held by the hole punch's folio batch, when no
+ * page was free to reserve: HugePages_Rsvd then went to -1 at the next
+ * fault of the punched page or when the file went.
+ */
+struct full_file {
+	int fd;
+	char path[PATH_MAX];
+	char *map;
+	long n;				/* every available page */
+	struct hugetlb_counters start;	/* before the file */
+	struct hugetlb_counters used;	/* all n pages in the page cache */
+};
+
+static int full_check(struct full_file *fp, long dfree, long drsvd,
+		      const char *what)
+{
+	struct hugetlb_counters c;
+
+	if (read_counters(&c))
+		return fail("cannot read the counters\n");
+	if (c.total == fp->used.total && c.free == fp->used.free + dfree &&
+	    c.rsvd == fp->used.rsvd + drsvd && c.surp == fp->used.surp)
+		return 0;
+	return fail("%s: Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld, expected %ld/%ld/%ld/%ld\n",
+		    what, c.total, c.free, c.rsvd, c.surp, fp->used.total,
+		    fp->used.free + dfree, fp->used.rsvd + drsvd,
+		    fp->used.surp);
+}
+
+/* A file of every available page, one reservation, all pages faulted. */
+static int full_setup(struct full_file *fp, struct hugetlb_env *env,
+		      const char *name)
+{
+	long done;
+
+	memset(fp, 0, sizeof(*fp));
+	fp->fd = -1;
+	if (read_counters(&fp->start))
+		return fail("cannot read the counters\n");
+	fp->n = fp->start.free - fp->start.rsvd;
+	if (fp->n < 3)
+		return fail("%ld huge pages available, 3 needed\n", fp->n);
+	if (hugetlb_env_path(env, name, fp->path, sizeof(fp->path)))
+		return fail("path too long\n");
+	fp->fd = open(fp->path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fp->fd < 0)
+		return fail("open: %s\n", strerror(errno));
+	fp->map = hugetlb_map(fp->fd, fp->n, 0, PROT_RW, MAP_SHARED);
+	if (fp->map == MAP_FAILED) {
+		fp->map = NULL;
+		return fail("mmap of %ld pages: %s\n", fp->n, strerror(errno));
+	}
+	done = hugetlb_touch_pages(fp->map, 0, fp->n, true);
+	if (done != fp->n)
+		return fail("%ld of %ld pages faulted in\n", done, fp->n);
+	fp->used = fp->start;
+	fp->used.free -= fp->n;
+	return full_check(fp, 0, 0, "every page in use");
+}
+
+/* Unmap, close, unlink: the counters must be back at their start. */
+static int full_remove(struct full_file *fp)
+{
+	struct hugetlb_counters c;
+	int ret = 0;
+
+	if (fp->map && munmap(fp->map, fp->n * hpage_size))
+		ret = fail("munmap: %s\n", strerror(errno));
+	fp->map = NULL;
+	if (fp->fd >= 0)
+		close(fp->fd);
+	fp->fd = -1;
+	if (fp->path[0] == '/' && unlink(fp->path))
+		ret = fail("unlink: %s\n", strerror(errno));
+	if (read_counters(&c))
+		return fail("cannot read the counters\n");
+	ksft_print_msg("before the file: Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld\n",
+		       fp->start.total, fp->start.free, fp->start.rsvd,
+		       fp->start.surp);
+	ksft_print_msg("file removed:    Total/Free/Rsvd/Surp %ld/%ld/%ld/%ld\n",
+		       c.total, c.free, c.rsvd, c.surp);
+	if (memcmp(&c, &fp->start, sizeof(c)))
+		ret = fail("counters not back after the file was removed\n");
+	return ret;
+}
+
+/* Punch page t with fail-nth k; -1 on error, else whether it fired. */
+static int full_punch(struct full_file *fp, long t, long k)
+{
+	bool fired;
+	int ret, err;
+
+	nth_arm(k);
+	ret = hugetlb_punch(fp->fd, t, 1);
+	err = errno;
+	fired = nth_fired();
+	if (ret)
+		return fail("punch with fail-nth %ld: %s\n", k, strerror(err));
+	return fired;
+}
+
+/*
+ * Punch page 2J + 1 at step J = 0, 1, ...: inside the part of [0, n) no
+ * punch has touched, so that region_del() must split a region whether the
+ * kernel merges re-faulted pages back into it or not.  The first splits
+ * take their descriptors from the reserve map's cache; after that the
+ * punches are a fail-nth sweep (K = 1, 2, ... until no failure is
+ * injected, then K = 1 again), and the punched page is faulted in again
+ * after each: from the reservation when the region was kept, otherwise
+ * from the free page; no SIGBUS either way.  The run ends with the sweep
+ * that kept a region.  *keep_step: the first step whose punch kept its
+ * region (or, on a kernel that lost its reservation, whose fault found
+ * the counters wrong).
+ *
+ * With stop_at >= 0 the same steps run again up to step stop_at, whose
+ * punch must keep its region, and the file goes right after it.
+ */
+static int full_pool_run(struct hugetlb_env *env, long stop_at, long *kept,
+			 long *keep_step)
+{
+	struct hugetlb_counters c;
+	struct full_file fp;
+	int ret = -1, fired;
+	long j, k = 1, t = 0;
+	bool is_kept;
+
+	if (full_setup(&fp, env, stop_at < 0 ? "full_pool_fault" :
+					       "full_pool_remove"))
+		goto out;
+	ksft_print_msg("%ld huge pages in use, hole punches with fail-nth%s\n",
+		       fp.n, stop_at < 0 ? "" : ", file removed after the last");
+	for (j = 0; (t = 2 * j + 1) + 2 <= fp.n; j++) {
+		fired = full_punch(&fp, t, k);
+		if (fired < 0 || read_counters(&c))
+			goto out;
+		ksft_print_msg("fail-nth %ld, page %ld: %s, Free %ld Rsvd %ld\n",
+			       k, t, fired ? "injected" : "not injected",
+			       c.free, c.rsvd);
+		/* The page is free; its region stays if region_del() failed. */
+		is_kept = fired && c.rsvd == fp.used.rsvd + 1;
+		if (j == stop_at) {
+			if (!full_check(&fp, 1, 1, "punch that kept the region"))
+				ret = 0;
+			goto out;
+		}
+		if (is_kept) {
+			if (!*kept)
+				*keep_step = j;
+			++*kept;
+			if (full_check(&fp, 1, 1, "punch that kept the region"))
+				goto out;
+		} else if (full_check(&fp, 1, 0, "punch")) {
+			goto out;
+		}
+		if (hugetlb_touch(fp.map + t * hpage_size, true)) {
+			fail("SIGBUS at the punched page %ld\n", t);
+			goto out;
+		}
+		if (full_check(&fp, 0, 0, "fault of the punched page")) {
+			if (fired && *keep_step < 0)
+				*keep_step = j;
+			ksft_print_msg("the punch of page %ld lost the reservation of its region\n",
+				       t);
+			goto out;
+		}
+		if (*kept && !fired) {
+			ret = 0;
+			goto out;
+		}
+		k = fired ? k + 1 : 1;
+	}
+	fail("no punch kept its region in %ld punches\n", j);
+out:
+	if (full_remove(&fp))
+		ret = -1;
+	return ret;
+}
+
+static void run_full_pool(struct hugetlb_env *env)
+{
+	long kept = 0, step = -1, kept2 = 0, step2 = -1;
+	int ret;
+
+	expect = env->base;
+	ret = full_pool_run(env, -1, &kept, &step);
+	ksft_test_result(!ret && kept > 0,
+			 "whole pool in use: punched pages faulted in again, %ld punches kept their region\n",
+			 kept);
+	if (step < 0) {
+		ksft_test_result_fail("whole pool in use: no punch kept its region\n");
+		return;
+	}
+	ret = full_pool_run(env, step, &kept2, &step2);
+	ksft_test_result(!ret,
+			 "whole pool in use: file removed right after punch %ld kept its region\n",
+			 step + 1);
+}
+
 static int default_rounds(void)
 {
 	long rounds = (64L << 20) / hpage_size;
@@ -1752,7 +1960,7 @@ int main(int argc, char **argv)
 		rounds = default_rounds();
 
 	ksft_print_header();
-	ksft_set_plan(ARRAY_SIZE(wls) + 5);
+	ksft_set_plan(ARRAY_SIZE(wls) + 7);
 	if (hugetlb_cgroup_available(why, sizeof(why))) {
 		if (hugetlb_cgroup_setup() ||
 		    hugetlb_cgroup_create("hugetlb_fault_inject", cgpath,
@@ -1784,6 +1992,7 @@ int main(int argc, char **argv)
 	ksft_test_result(rounds_done == rounds && all_hit,
 			 "%d of %d rounds, %ld injected failures\n",
 			 rounds_done, rounds, n_injected);
+	run_full_pool(&env);
 
 	knobs_restore();
 	close(nth_fd);
