@@ -23,12 +23,18 @@
 # replayed, not lost).
 #
 # A base that does not build for an architecture at all gets the fix in
-# tests/arch-check/NAME.patch (not part of the series), applied to both
-# trees for that architecture only and reverted afterwards: Debian's
-# 6.1.192 needs one for alpha.
+# tests/arch-check/NAME.patch (6.1) or tests/arch-check/X.Y/NAME.patch
+# (line X.Y, as patches/ is laid out; not part of the series), applied to
+# both trees for that architecture only and reverted afterwards: Debian's
+# 6.1.192 and 6.12.117 each need their own for alpha (6.1's would break
+# 6.12, where it still applies).
+#
+# An architecture the base no longer has (ia64 on 6.12: removed in 6.7)
+# is skipped with its reason: "SKIP arch: ...".
 #
 # One line per arch: "PASS arch (N warnings on both, Ts)" or
-# "FAIL arch: ..." then "N passed, N failed".  Logs: $O/arch-check/ARCH/.
+# "FAIL arch: ..." then "N passed, N failed[, N skipped]".  Logs:
+# $O/arch-check/ARCH/.
 # Every kernel make runs under flock $KBUILD_LOCK, nice -n 10, -j${AJOBS:-3}.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +43,9 @@ AC=$O/arch-check
 mkdir -p "$AC"
 LOCK=${KBUILD_LOCK:-/tmp/kbuild.lock}
 AJOBS=${AJOBS:-3}
+# Base fixes of this series line (tests/arch-check/ is 6.1's).
+FIXDIR=$TOP/tests/arch-check
+[ "$SERIES_LINE" = 6.1 ] || FIXDIR=$FIXDIR/$SERIES_LINE
 
 # name ARCH CROSS_COMPILE debian-package defconfig-target
 ARCHES=(
@@ -69,6 +78,26 @@ for a in "${ARCHES[@]}"; do
 	fi
 done
 [ ${#sel[@]} -gt 0 ] || die "no known architecture in: $* (known: $(printf '%s ' "${ARCHES[@]}" | awk '{for (i = 1; i <= NF; i += 5) printf "%s ", $i}'))"
+
+# srcarch ARCH: the arch/ directory of a kbuild ARCH.
+srcarch() {
+	case $1 in i386) echo x86 ;; sparc64) echo sparc ;; *) echo "$1" ;; esac
+}
+# Architectures the base does not have are skipped, with the reason.
+kver=$(base_get kernelversion)
+skips=()
+keep=()
+for a in "${sel[@]}"; do
+	read -r name arch _ <<<"$a"
+	if [ -d "$SRC/arch/$(srcarch "$arch")" ]; then
+		keep+=("$a")
+	else
+		why="Linux ${kver:-of this base} has no arch/$(srcarch "$arch")"
+		[ "$name" = ia64 ] && why="$why (ia64 was removed in 6.7)"
+		skips+=("SKIP $name: $why")
+	fi
+done
+sel=("${keep[@]}")
 
 # The cross compilers this run needs, installed by package name.
 pkgs=(ccache flex bison bc libelf-dev libssl-dev)
@@ -119,10 +148,10 @@ build() {
 	: >"$log"
 	# a fix left behind by an interrupted run goes first
 	git -C "$tree" reset -q --hard
-	if [ -f "$TOP/tests/arch-check/$name.patch" ]; then
-		run git -C "$tree" apply "$TOP/tests/arch-check/$name.patch" >>"$log" 2>&1 ||
-			{ echo "the base fix tests/arch-check/$name.patch does not apply" >>"$log"; return 1; }
-		echo "applied the base fix tests/arch-check/$name.patch" >>"$log"
+	if [ -f "$FIXDIR/$name.patch" ]; then
+		run git -C "$tree" apply "$FIXDIR/$name.patch" >>"$log" 2>&1 ||
+			{ echo "the base fix ${FIXDIR#"$TOP"/}/$name.patch does not apply" >>"$log"; return 1; }
+		echo "applied the base fix ${FIXDIR#"$TOP"/}/$name.patch" >>"$log"
 	fi
 	{
 		if [ ! -f "$kb/.config" ] || [ "$(cat "$kb/.ac-defconfig" 2>/dev/null)" != "$defconfig" ]; then
@@ -131,8 +160,8 @@ build() {
 		fi
 		run "${mk[@]}" -j"$AJOBS" prepare || return 1
 	} >>"$log" 2>&1 || { echo "prepare failed" >>"$log"; return 1; }
-	local srcarch=$arch
-	case $arch in i386) srcarch=x86 ;; sparc64) srcarch=sparc ;; esac
+	local srcarch
+	srcarch=$(srcarch "$arch")
 	# Objects: directories, so kbuild builds exactly what the config
 	# selects there; the same list for base and series.
 	local dirs=(mm/ "arch/$srcarch/mm/" "arch/$srcarch/kernel/") d f rc=0
@@ -153,17 +182,20 @@ build() {
 	run "${mk[@]}" -k -j"$AJOBS" "${dirs[@]}" kernel/fork.o >>"$log" 2>&1 || rc=1
 	echo "objects: kernel/fork.o and the configured objects of ${dirs[*]}: $(grep -cE '^  CC ' "$log") compiled, make status $rc" >>"$log"
 	normalise "$log" >"$AC/$name/$kind.diag"
-	[ -f "$TOP/tests/arch-check/$name.patch" ] &&
-		run git -C "$tree" apply -R "$TOP/tests/arch-check/$name.patch" >>"$log" 2>&1
+	[ -f "$FIXDIR/$name.patch" ] &&
+		run git -C "$tree" apply -R "$FIXDIR/$name.patch" >>"$log" 2>&1
 	return $rc
 }
 
 pass=0 fail=0
 failed=()
+for s in "${skips[@]}"; do
+	echo "$s"
+done
 for a in "${sel[@]}"; do
 	read -r name arch cross pkg defconfig <<<"$a"
 	t0=$(date +%s)
-	mkdir -p "$AC/$name"
+	mkdir -p "$AC/$name" || { echo "FAIL $name: cannot create $AC/$name (df: $(df -h --output=avail "$AC" | tail -n1) free)"; fail=$((fail + 1)); failed+=("$name"); continue; }
 	if [ "$name" = ia64 ] && [ ! -f "$O/toolchains/ia64/.done" ]; then
 		info "arch-check: ia64 needs its gcc; building it (scripts/ia64-toolchain.sh)"
 		"$TOP/scripts/ia64-toolchain.sh" || { echo "FAIL ia64: no ia64 gcc (see $LOGS/ia64-toolchain.log)"; fail=$((fail + 1)); failed+=(ia64); continue; }
@@ -171,8 +203,8 @@ for a in "${sel[@]}"; do
 	ccv=$( { if [ "$cross" = - ]; then gcc --version; else "${cross}gcc" --version; fi; } 2>/dev/null | head -n1)
 	[ -n "$ccv" ] || { echo "FAIL $name: no compiler ${cross}gcc (package $pkg)"; fail=$((fail + 1)); failed+=("$name"); continue; }
 	key="objset-3 $base_commit $defconfig $ccv"
-	[ -f "$TOP/tests/arch-check/$name.patch" ] &&
-		key="$key $(git hash-object "$TOP/tests/arch-check/$name.patch")"
+	[ -f "$FIXDIR/$name.patch" ] &&
+		key="$key $(git hash-object "$FIXDIR/$name.patch")"
 	info "arch-check: $name ($arch, $defconfig, $ccv)"
 	exec 8>"$LOCK"
 	flock -n 8 || { info "  waiting for $LOCK"; flock 8; }
@@ -184,7 +216,13 @@ for a in "${sel[@]}"; do
 		build "$name" "$arch" "$cross" "$defconfig" base
 		brc=$?
 		echo "$brc" >"$AC/$name/base.rc"
-		echo "$key" >"$AC/$name/base.key"
+		# cache only a base that got as far as its objects (not one
+		# stopped by a full disk or an interrupt)
+		if grep -q '^objects:' "$AC/$name/base.log" 2>/dev/null; then
+			echo "$key" >"$AC/$name/base.key"
+		else
+			rm -f "$AC/$name/base.key"
+		fi
 	fi
 	info "  series: building (log $AC/$name/series.log)"
 	build "$name" "$arch" "$cross" "$defconfig" series
@@ -206,9 +244,11 @@ for a in "${sel[@]}"; do
 		fail=$((fail + 1))
 		failed+=("$name")
 		echo "FAIL $name: $nnew new diagnostics, make status base $brc series $src (see $AC/$name/series.log; ${dt}s)"
+		grep -qs 'No space left on device' "$AC/$name/base.log" "$AC/$name/series.log" &&
+			echo "    the disk filled up during the build: not a finding, run it again"
 		printf '%s\n' "$new" | head -n 10 | sed 's/^/    /'
 	fi
 done
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]}"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed$([ ${#skips[@]} -eq 0 ] || echo ", ${#skips[@]} skipped")"
 [ "$fail" -eq 0 ] || die "arch-check: new diagnostics or build failures on: ${failed[*]} (see $AC/ARCH/series.log)"
