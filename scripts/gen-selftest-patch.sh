@@ -79,30 +79,6 @@ if [ "$mode" = --check ]; then
 fi
 [ "$mode" = --update ] || die "usage: $0 --update|--check"
 
-# base_tree LINE: a git tree tagged "base" of that line, unpacked if needed.
-base_tree() {
-	local line=$1 var v
-	local cur=
-	# A base.info from before series lines were recorded is of 6.1.
-	[ -f "$BASEINFO" ] && cur=$(sed -n 's/^series_line=//p' "$BASEINFO") && cur=${cur:-6.1}
-	if [ -d "$SRC/.git" ] && [ "$cur" = "$line" ]; then
-		echo "$SRC"
-		return
-	fi
-	var=GEN_BASE_${line//./_}
-	v=${!var:-}
-	if [ -z "$v" ] && [ "$line" != 6.1 ]; then
-		[ -e "$O/.apt-updated" ] || { logrun "$LOGS/apt-update.log" apt-get update >&2 && touch "$O/.apt-updated"; } ||
-			die "apt-get update failed (see $LOGS/apt-update.log)"
-		v=$(apt-cache madison "linux-source-$line" | awk '{print $3}' | sort -V | tail -1)
-		[ -n "$v" ] || die "apt-cache knows no linux-source-$line versions"
-	fi
-	info "selftest patch: base tree for $line (${v:-default}) in $O/gen-base/$line" >&2
-	O=$O/gen-base/$line BASE=$v "$TOP/scripts/base.sh" >&2 ||
-		die "cannot unpack a $line base for the selftest patch"
-	echo "$O/gen-base/$line/linux"
-}
-
 # update_line LINE: regenerate that line's selftest patch when it is stale.
 update_line() {
 	local line=$1 pd sf name tree WT p num out new
@@ -114,7 +90,7 @@ update_line() {
 		info "selftest patch: ${pd#"$TOP"/}/$name is up to date"
 		return 0
 	fi
-	tree=$(base_tree "$line") || exit 1
+	tree=$(line_base_tree "$line") || exit 1
 	WT=$O/gen-selftests-$line
 	# A worktree of another (replaced) base tree is of no use.
 	if [ -e "$WT" ] && [ "$(git -C "$WT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" != "$tree/.git" ]; then

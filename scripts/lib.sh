@@ -194,3 +194,30 @@ build_lock() {
 
 NPROC=$(nproc)
 JOBS=${JOBS:-$((NPROC + 1))}
+
+# line_base_tree LINE: a git tree tagged "base" of series line LINE: $SRC
+# when it is of that line, else one unpacked into $O/gen-base/LINE (the
+# newest linux-source-LINE in the archive; GEN_BASE_6_12=VERSION etc. pick
+# another; 6.1: the installed one).  Prints its path.
+line_base_tree() {
+	local line=$1 var v
+	local cur=
+	# A base.info from before series lines were recorded is of 6.1.
+	[ -f "$BASEINFO" ] && cur=$(sed -n 's/^series_line=//p' "$BASEINFO") && cur=${cur:-6.1}
+	if [ -d "$SRC/.git" ] && [ "$cur" = "$line" ]; then
+		echo "$SRC"
+		return
+	fi
+	var=GEN_BASE_${line//./_}
+	v=${!var:-}
+	if [ -z "$v" ] && [ "$line" != 6.1 ]; then
+		[ -e "$O/.apt-updated" ] || { logrun "$LOGS/apt-update.log" apt-get update >&2 && touch "$O/.apt-updated"; } ||
+			die "apt-get update failed (see $LOGS/apt-update.log)"
+		v=$(apt-cache madison "linux-source-$line" | awk '{print $3}' | sort -V | tail -1)
+		[ -n "$v" ] || die "apt-cache knows no linux-source-$line versions"
+	fi
+	info "base tree for $line (${v:-default}) in $O/gen-base/$line" >&2
+	O=$O/gen-base/$line BASE=$v "$TOP/scripts/base.sh" >&2 ||
+		die "cannot unpack a $line base in $O/gen-base/$line"
+	echo "$O/gen-base/$line/linux"
+}

@@ -7,11 +7,11 @@
 # keeps it: mm-hugetlb-..., prereq/fork-..., 6.12/mm-mremap-...), type and
 # count, with a reason; errors never.
 #
-# Each line is checked with the checkpatch.pl of a tree of that line: $SRC
-# when it holds that line, else $O/gen-base/LINE/linux (make selftest-patch
-# unpacks one), else $SRC's (a newer checkpatch finds more in an older
-# line's patches: 6.12's flags MISSING_FIXES_TAG and MACRO_ARG_UNUSED in
-# the 6.1 series).
+# Each line is checked with the checkpatch.pl of that line's base tree:
+# $SRC when it holds that line, else $O/gen-base/LINE/linux, unpacked when
+# missing (line_base_tree).  Another line's checkpatch finds other things:
+# 6.12's flags MACRO_ARG_UNUSED in the 6.1 series, and $SRC's, carrying
+# the series' own MMAP_LOCK rule, flags the 6.12 mmap_lock.h patches.
 # shellcheck source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -27,7 +27,7 @@ checkpatch_for() {
 	elif [ -x "$O/gen-base/$1/linux/scripts/checkpatch.pl" ]; then
 		echo "$O/gen-base/$1/linux"
 	else
-		echo "$SRC"
+		line_base_tree "$1"
 	fi
 }
 
@@ -40,7 +40,7 @@ for line in $LINES; do
 	# Exemption names are relative to patches/.
 	rel=${pd#"$PATCHES_ROOT"}
 	rel=${rel#/}
-	tree=$(checkpatch_for "$line")
+	tree=$(checkpatch_for "$line") || exit 1
 	echo "line $line (${sf#"$TOP"/}): checkpatch.pl of $tree"
 	# checkpatch caches CamelCase names in the current directory: keep
 	# that in the kernel tree, not in this repository.
