@@ -129,8 +129,9 @@ if os.path.exists(gb):
 if other_o and os.path.exists(os.path.join(other_o, 'logs', 'console-patched.json')):
     ot = summary(other_o)
     cols = sorted([me, ot], key=lambda r: [int(x) for x in r['line'].split('.')])
-    rows = [('make vmtest, 2 MB pages', [c.get('2M', 'not run') for c in cols]),
-            ('make vmtest, 1 GB pages', [c.get('1G', 'not run') for c in cols])]
+    pfs = lambda x: '/'.join(re.findall(r'\d+', x)) if x else 'not run'
+    rows = [('make vmtest, 2 MB (passed/failed/skipped)', [pfs(c.get('2M')) for c in cols]),
+            ('make vmtest, 1 GB (passed/failed/skipped)', [pfs(c.get('1G')) for c in cols])]
     keys = []
     for c in cols:
         for l in c['bench']:
@@ -143,14 +144,33 @@ if other_o and os.path.exists(os.path.join(other_o, 'logs', 'console-patched.jso
             m = [re.match(r'^target .* \(([^)]*)\): (\w+)$', l) for l in c['bench']
                  if l.startswith('target ' + k + ' (')]
             vals.append('%s %s' % (m[0].group(1), m[0].group(2)) if m else 'not run')
-        rows.append(('bench ' + k, vals))
+        short = (k.replace('memory per faulted page', 'bytes/page')
+                 .replace(' (CONFIG_CGROUP_HUGETLB=n)', ', cgroup=n')
+                 .replace('N=100000', '1e5'))
+        rows.append(('bench ' + short, vals))
     w = max(len(r[0]) for r in rows)
+    v = max(len(r[1][0]) for r in rows + [('', [cols[0]['base']])])
     numbers += ['', 'Both bases, the same commands (each with its own series line):', '',
-                '  %-*s  %-24s %s' % (w, '', cols[0]['base'], cols[1]['base'])]
-    numbers += ['  %-*s  %-24s %s' % (w, r[0], r[1][0], r[1][1]) for r in rows]
+                '  %-*s  %-*s  %s' % (w, '', v, cols[0]['base'], cols[1]['base'])]
+    numbers += ['  %-*s  %-*s  %s' % (w, r[0], v, r[1][0], r[1][1]) for r in rows]
 numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % line,
             'one region, this series keeps one region per page (see the region',
             'memory line above); that is the price of per-region uncharge info.']
+# cover/changes: a "vN:" line, then that version's items.
+changes, cur = [], None
+for l in open(os.path.join(top, 'cover', 'changes')):
+    m = re.match(r'^v(\d+):\s*$', l)
+    if m:
+        cur = m.group(1)
+    elif cur == version and l.strip():
+        changes.append(l.rstrip())
+changes = '\n'.join(changes) or '- (none recorded in cover/changes)'
+base = ['base-commit: %s' % info['base_commit'],
+        'base-debian: %s %s (sha256 %s)' % (info.get('package', 'linux-source-' + line), info['debian_version'], info['tarball_sha256']),
+        'base-kernelversion: %s' % info['kernelversion'],
+        'base-upstream-tag: %s' % info['upstream_tag'],
+        'change-id: %s' % change_id]
+
 text = text.replace('*** SUBJECT HERE ***', subject)
 body = '\n'.join([story, '', '\n'.join(numbers), '', 'Changes in v%s:' % version, changes,
                   ])
