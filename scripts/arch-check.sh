@@ -41,7 +41,7 @@
 
 AC=$O/arch-check
 mkdir -p "$AC"
-LOCK=${KBUILD_LOCK:-/tmp/kbuild.lock}
+LOCK=$KBUILD_LOCK
 AJOBS=${AJOBS:-3}
 # Base fixes of this series line (tests/arch-check/ is 6.1's).
 FIXDIR=$TOP/tests/arch-check

@@ -30,7 +30,7 @@ apply_prereqs || exit 1
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 build() {
-	flock /tmp/kbuild.lock make -C "$WT" O="$BOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" bzImage >"$1" 2>&1
+	flock "$KBUILD_LOCK" make -C "$WT" O="$BOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" bzImage >"$1" 2>&1
 }
 warnings() { grep ': warning:' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u; }
 
@@ -66,7 +66,7 @@ build_objs() {
 	mapfile -t objs < <(objs_now)
 	nobjs=${#objs[@]}
 	[ "$nobjs" -gt 0 ] || return 0
-	flock /tmp/kbuild.lock make -C "$WT" O="$AOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" \
+	flock "$KBUILD_LOCK" make -C "$WT" O="$AOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" \
 		"${objs[@]}" >"$1" 2>&1
 }
 
@@ -99,7 +99,7 @@ if [ "${BISECT_OBJS:-1}" = 1 ]; then
 		-d KCSAN -d KCOV -d GCOV_KERNEL -d DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT \
 		-d DEBUG_INFO_DWARF4 -d DEBUG_INFO_DWARF5 -e DEBUG_INFO_NONE &&
 	  make -C "$WT" O="$AOUT" ARCH=x86_64 olddefconfig &&
-	  flock /tmp/kbuild.lock make -C "$WT" O="$AOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" prepare; } \
+	  flock "$KBUILD_LOCK" make -C "$WT" O="$AOUT" ARCH=x86_64 -j"$JOBS" CC="$cc" prepare; } \
 		>"$LOGS/bisect-00-allmod-prepare.log" 2>&1 ||
 		die "allmodconfig prepare failed (see $LOGS/bisect-00-allmod-prepare.log)"
 	build_objs "$LOGS/bisect-00-base-objs.log" ||

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # build.sh: make bzImage in $KOUT, ccache when present, full log in $LOGS.
-# Builds on one machine take turns on $KBUILD_LOCK (default /tmp/kbuild.lock),
-# the lock arch-check and bisect-check use too.
+# Builds on one machine take turns on $KBUILD_LOCK (lib.sh; default
+# /tmp/kbuild.lock), as every build script does.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +18,7 @@ log=$LOGS/build-$VARIANT.log
 info "build: bzImage for $VARIANT, -j$JOBS, CC=$cc"
 start=$(date +%s)
 # Serialise kernel builds on a shared machine (harmless when alone).
-if ! logrun "$log" flock "${KBUILD_LOCK:-/tmp/kbuild.lock}" make -C "$KTREE" O="$KOUT" ARCH=x86_64 \
+if ! logrun "$log" flock "$KBUILD_LOCK" make -C "$KTREE" O="$KOUT" ARCH=x86_64 \
 	-j"$JOBS" CC="$cc" bzImage; then
 	err=$(grep -m1 -E ': (fatal )?error:|^make.*Error|No space left' "$log")
 	die "kernel build failed: ${err:-see log} (see $log)"

@@ -51,6 +51,8 @@ else
 	SERIES_LINE=6.1
 fi
 SERIES_FILE=${SERIES_FILE:-$(series_file_for "$SERIES_LINE")}
+# The lock every kernel build on this machine takes turns on (flock).
+KBUILD_LOCK=${KBUILD_LOCK:-/tmp/kbuild.lock}
 PATCHDIR=${PATCHDIR:-$(patchdir_for "$SERIES_LINE")}
 PREREQ_DIR=${PREREQ_DIR:-$PATCHDIR/prereq}	# stable fixes older bases lack
 

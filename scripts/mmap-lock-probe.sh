@@ -25,7 +25,7 @@
 
 PD=$O/mmap-lock-probe
 mkdir -p "$PD"
-LOCK=${KBUILD_LOCK:-/tmp/kbuild.lock}
+LOCK=$KBUILD_LOCK
 PJOBS=${PJOBS:-3}
 check_files=()
 if [ "${1:-}" = --check ]; then

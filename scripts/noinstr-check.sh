@@ -32,7 +32,7 @@ for v in base series; do
 	grep -q '^CONFIG_NOINSTR_VALIDATION=y' "$kb/.config" ||
 		die "$kb/.config has no CONFIG_NOINSTR_VALIDATION=y (see $NI/config-$v.log)"
 	info "noinstr: $v: make vmlinux (objtool --noinstr on vmlinux.o)"
-	logrun "$NI/build-$v.log" flock /tmp/kbuild.lock nice -n 10 make -C "$tree" O="$kb" \
+	logrun "$NI/build-$v.log" flock "$KBUILD_LOCK" nice -n 10 make -C "$tree" O="$kb" \
 		ARCH=x86_64 -j"${NJOBS:-3}" CC="$cc" vmlinux ||
 		die "building vmlinux for $v failed (see $NI/build-$v.log)"
 	grep -E '(^|: )(warning|error): objtool:|objtool: ' "$NI/build-$v.log" |

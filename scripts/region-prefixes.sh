@@ -44,7 +44,7 @@ kbuild() {	# kbuild OUT LOG TARGETS...
 	local out=$1 log=$2
 	shift 2
 	echo "+ make O=$out $*" >"$log"
-	flock /tmp/kbuild.lock make -C "$WT" O="$out" ARCH=x86_64 -j"$JOBS" CC="$cc" "$@" >>"$log" 2>&1
+	flock "$KBUILD_LOCK" make -C "$WT" O="$out" ARCH=x86_64 -j"$JOBS" CC="$cc" "$@" >>"$log" 2>&1
 }
 warnings() { grep ': warning:' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u; }
 
