@@ -75,14 +75,17 @@ struct hugetlb_env {
 extern unsigned long hpage_size;
 
 /*
- * Seconds one fault of a huge page of the default size takes on this
- * machine (mostly clearing the page: microseconds for 2 MB on hardware,
- * seconds for 1 GB under emulation), measured by hugetlb_prog_setup().
+ * Seconds one fault of a huge page of the default size may take on this
+ * machine, measured by hugetlb_prog_setup(): the slower of clearing and
+ * copying a page (microseconds for 2 MB on hardware, seconds for 1 GB
+ * under emulation).
  */
 extern double hugetlb_fault_seconds;
 
 /* Seconds that n faults may take here, rounded up, with a margin. */
 int hugetlb_faults_timeout(long n);
+/* What hugetlb_prog_setup() measured, and the @extra seconds it gives. */
+void hugetlb_print_fault_seconds(int extra);
 
 /* Counters and pool settings. */
 int hugetlb_read_counters(struct hugetlb_counters *c);
@@ -142,8 +145,7 @@ static inline void hugetlb_scale_timeouts(long n)
 		for (t = f->tests; t; t = t->next)
 			t->timeout += extra;
 	if (extra > 1)
-		ksft_print_msg("a %lu kB fault takes %.3f s here: each case gets %d s more\n",
-			       hpage_size >> 10, hugetlb_fault_seconds, extra);
+		hugetlb_print_fault_seconds(extra);
 }
 #endif
 
