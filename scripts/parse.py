@@ -58,6 +58,9 @@ CUT_HERE = re.compile(r'-+\[ cut here \]-+')
 TRAILERS = re.compile(r'Call Trace:|---\[ end trace|^\s*RIP: [0-9a-f]{4}:|'
                       r'Modules linked in:|Hardware name: ')
 REPORT_SPAN = 150   # lines a report's trailers may follow its first line
+# A dump asked for with /proc/sysrq-trigger (vmtest.sysrq=) prints call
+# traces and registers that are not reports; a report inside it still is.
+SYSRQ_DUMP = re.compile(r'sysrq: (Show|Changing Loglevel)')
 
 RESULT = re.compile(r'^(not ok|ok)\s+(\d+)\s*(?:- )?([^#]*?)\s*(?:#\s*(.*))?$')
 PLAN = re.compile(r'^1\.\.(\d+)\s*(?:#\s*(.*))?$')
@@ -294,13 +297,20 @@ def scan_splats(lines):
         if kind is None and CUT_HERE.search(line):
             kind = 'cut here'
         if kind is not None:
-            if last is not None and found[last[0]][1] == 'cut here' and i - last[1] <= 3:
+            if last is not None and last[0] is not None and \
+                    found[last[0]][1] == 'cut here' and i - last[1] <= 3:
                 found[last[0]] = (found[last[0]][0], kind)   # the line it announced
                 continue
             found.append((i, kind))
             last = (len(found) - 1, i)
             continue
+        if SYSRQ_DUMP.search(line):
+            last = (None, i)
+            continue
         if TRAILERS.search(line):
+            if last is not None and last[0] is None and i - last[1] <= REPORT_SPAN:
+                last = (None, i)     # the dump goes on
+                continue
             if last is None or i - last[1] > REPORT_SPAN:
                 found.append((i, 'report (first line lost)'))
                 last = (len(found) - 1, i)
@@ -384,7 +394,8 @@ def main():
     tests_path = args.tests
     if tests_path is None and args.log.endswith('.log'):
         cand = args.log[:-len('.log')] + '.tests.log'
-        if os.path.exists(cand):
+        # Empty when the tests were on the console (vmtest.channel=console).
+        if os.path.exists(cand) and os.path.getsize(cand):
             tests_path = cand
     try:
         klines = read_lines(args.log)

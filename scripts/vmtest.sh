@@ -95,11 +95,10 @@ for size in $SIZES; do
 	fi
 	info "verdict: $size pages ($log)"
 	# vmtest.channel=console puts the tests on the console log alone.
-	tests_arg=(--tests "$tests_log")
 	case " ${VMTEST_APPEND:-} " in
-	*" vmtest.channel=console "*) tests_arg=() ;;
+	*" vmtest.channel=console "*) tests_log=$log ;;
 	esac
-	out=$(ALLOW_SKIP=$allow run python3 "$S/parse.py" --cpus "${CPUS:-2}" "${tests_arg[@]}" "$log") || rc=1
+	out=$(ALLOW_SKIP=$allow run python3 "$S/parse.py" --cpus "${CPUS:-2}" --tests "$tests_log" "$log") || rc=1
 	printf '%s\n' "$out"
 	summary[$size]=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
 	[ -n "${summary[$size]}" ] || summary[$size]="0 passed, 1 failed (no verdict)"

@@ -53,6 +53,11 @@ sel plan-mismatch && capture plan-mismatch \
 # Taint without a report (TAINT_USER, as a write to the sysctl sets it).
 sel tainted-no-splat && capture tainted-no-splat \
 	VMTEST_APPEND=vmtest.taint=64 TESTS=vm:map_hugetlb
+# Dumps asked for with sysrq (blocked tasks, every CPU's backtrace) between
+# the test lines: diagnosis, not kernel reports.
+sel sysrq-dump && capture sysrq-dump \
+	VMTEST_APPEND="vmtest.sysrq=3:wl vmtest.channel=console" \
+	TESTS=hugetlb:hugetlb_private,hugetlb:hugetlb_shared
 # A clean run of a few programs, the reference the others differ from.
 sel clean && capture clean \
 	TESTS=hugetlb:hugetlb_shared,vm:map_hugetlb

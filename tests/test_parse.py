@@ -305,5 +305,27 @@ class RealConsoleTest(unittest.TestCase):
         self.assertEqual(rc, 1, out)
         self.assertEqual(len(res['splats']), n, out)
 
+    def test_sysrq_dump_is_not_a_report(self):
+        # vmtest.sysrq=3:wl with the tests on the console: call traces and
+        # registers of dumps asked for, and the tests log beside it empty.
+        rc, out, res = self.real('sysrq-dump')
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(res['splats'], [], out)
+        self.assertTrue(out.rstrip().endswith('20 passed, 0 failed'), out)
+        lines = open(os.path.join(HERE, 'data', 'real', 'sysrq-dump.log')).read().split('\n')
+        self.assertTrue(any('NMI backtrace for cpu' in l for l in lines))
+        # A report inside a dump still is one.
+        at = next(i for i, l in enumerate(lines) if l.startswith('NMI backtrace for cpu'))
+        warned = lines[:at + 1] + ['WARNING: CPU: 0 PID: 1 at mm/hugetlb.c:1 f+0x1/0x2'] + lines[at + 1:]
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, 'console.log')
+        with open(path, 'w') as f:
+            f.write('\n'.join(warned))
+        with open(os.path.join(d, 'console.tests.log'), 'w'):
+            pass
+        rc, out, res = verdict(path)
+        self.assertEqual(rc, 1, out)
+        self.assertEqual([s['kind'] for s in res['splats']], ['WARNING'], out)
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)
