@@ -44,11 +44,13 @@ static void size_by_page_size(void)
 
 /*
  * Long enough for several operations of each racer, also where a fault
- * takes seconds.
+ * takes seconds.  A fault, not a copy: a copy of 1 GB under emulation
+ * would stretch every race to minutes, and the racers that copy are only
+ * some of the operations.
  */
 static long run_seconds(void)
 {
-	return 2 + (long)(8 * hugetlb_fault_seconds);
+	return 2 + (long)(8 * hugetlb_clear_seconds);
 }
 
 enum role {

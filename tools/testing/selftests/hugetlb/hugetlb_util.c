@@ -29,7 +29,7 @@
 #include "hugetlb_util.h"
 
 unsigned long hpage_size;
-double hugetlb_fault_seconds;
+double hugetlb_fault_seconds, hugetlb_clear_seconds, hugetlb_copy_seconds;
 
 /* The counters when the program's plan started, see hugetlb_env_setup(). */
 static struct hugetlb_counters prog_start;
@@ -454,9 +454,6 @@ static double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Seconds the two kinds of fault took in measure_faults(), 0 if not run. */
-static double clear_seconds, copy_seconds;
-
 /*
  * Time the two faults a case makes most: the first touch of a page, which
  * clears it, and a write to a private mapping of a file page, which copies
@@ -480,12 +477,12 @@ static void measure_faults(void)
 		goto out;
 	t = now_seconds();
 	if (!hugetlb_touch(shared, true))
-		clear_seconds = now_seconds() - t;
+		hugetlb_clear_seconds = now_seconds() - t;
 	private = mmap(NULL, hpage_size, PROT_RW, MAP_PRIVATE, fd, 0);
-	if (clear_seconds && private != MAP_FAILED) {
+	if (hugetlb_clear_seconds && private != MAP_FAILED) {
 		t = now_seconds();
 		if (!hugetlb_touch(private, true))
-			copy_seconds = now_seconds() - t;
+			hugetlb_copy_seconds = now_seconds() - t;
 	}
 	if (private != MAP_FAILED)
 		munmap(private, hpage_size);
@@ -493,14 +490,14 @@ static void measure_faults(void)
 out:
 	if (fd >= 0)
 		close(fd);
-	hugetlb_fault_seconds = clear_seconds > copy_seconds ?
-				clear_seconds : copy_seconds;
+	hugetlb_fault_seconds = hugetlb_clear_seconds > hugetlb_copy_seconds ?
+				hugetlb_clear_seconds : hugetlb_copy_seconds;
 }
 
 void hugetlb_print_fault_seconds(int extra)
 {
 	ksft_print_msg("a %lu kB page takes %.3f s to clear, %.3f s to copy here: each case gets %d s more\n",
-		       hpage_size >> 10, clear_seconds, copy_seconds, extra);
+		       hpage_size >> 10, hugetlb_clear_seconds, hugetlb_copy_seconds, extra);
 }
 
 int hugetlb_faults_timeout(long n)

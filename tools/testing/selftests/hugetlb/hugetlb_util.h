@@ -81,6 +81,8 @@ extern unsigned long hpage_size;
  * under emulation).
  */
 extern double hugetlb_fault_seconds;
+/* The two it is the slower of; the copy is 0 when it was not timed. */
+extern double hugetlb_clear_seconds, hugetlb_copy_seconds;
 
 /* Seconds that n faults may take here, rounded up, with a margin. */
 int hugetlb_faults_timeout(long n);
