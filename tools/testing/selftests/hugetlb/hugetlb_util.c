@@ -496,8 +496,9 @@ out:
 
 void hugetlb_print_fault_seconds(int extra)
 {
-	ksft_print_msg("a %lu kB page takes %.3f s to clear, %.3f s to copy here: each case gets %d s more\n",
-		       hpage_size >> 10, hugetlb_clear_seconds, hugetlb_copy_seconds, extra);
+	ksft_print_msg("a %lu kB page: clear %.3f s, copy %.3f s here; each case gets %d s more\n",
+		       hpage_size >> 10, hugetlb_clear_seconds,
+		       hugetlb_copy_seconds, extra);
 }
 
 int hugetlb_faults_timeout(long n)
