@@ -458,8 +458,8 @@ static double now_seconds(void)
  * Time the two faults a case makes most: the first touch of a page, which
  * clears it, and a write to a private mapping of a file page, which copies
  * it.  Both grow with the page size and with how slow the machine is, and
- * not by the same factor: under QEMU's TCG a clear of 1 GB takes a fraction
- * of a second, while 6.12's copy (copy_mc_to_kernel(), `rep movsb`, one
+ * not by the same factor: under QEMU's TCG a clear of 1 GB takes at most
+ * seconds, while 6.12's copy (copy_mc_to_kernel(), `rep movsb`, one
  * byte per step) takes tens of seconds.  The slower one is what a fault
  * may cost.  The copy needs two free pages; without them it is not timed.
  */
