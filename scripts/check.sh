@@ -50,6 +50,7 @@ summary() {
 
 info "check: unit tests of the scripts"
 t parser python3 "$TOP/tests/test_parse.py"
+t cover-letter python3 "$TOP/tests/test_cover.py"
 # Static analysis: the settings and exceptions are in .shellcheckrc; the guest's
 # /init is busybox sh.
 t shellcheck bash -c "cd '$TOP' && shellcheck scripts/*.sh tests/*.sh .ci/run && shellcheck -s sh scripts/guest-init"

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""cover-letter.py: fill in the cover letter git format-patch wrote.
+
+Usage: cover-letter.py COVER TOP O VERSION CHANGE_ID TO CC [OTHER_O]
+
+The story comes from cover/intro.txt, the numbers from the outputs of
+make vmtest and make bench under O (and OTHER_O, the other base, side by
+side), the changes from cover/changes; TO and CC are newline-separated
+addresses.  Used by scripts/mbox.sh; tests/test_cover.py tests it.
+"""
+import json, os, re, sys
+if len(sys.argv) not in (8, 9):
+    sys.exit(__doc__.split('\n\n')[1])
+path, top, o, version, change_id, to, cc = sys.argv[1:8]
+other_o = sys.argv[8] if len(sys.argv) > 8 else ''
+text = open(path).read()
+
+def base_info(d):
+    return dict(l.strip().split('=', 1) for l in open(os.path.join(d, 'base.info')) if '=' in l)
+
+info = base_info(o)
+line = info.get('series_line', '6.1')
+
+# intro.txt: lines tagged "[6.1] " or "[6.12] " belong to that line only.
+intro = []
+for l in open(os.path.join(top, 'cover', 'intro.txt')).read().strip().split('\n'):
+    m = re.match(r'^\[(6\.\d+)\] ?(.*)$', l)
+    if m:
+        if m.group(1) == line:
+            intro.append(m.group(2))
+    else:
+        intro.append(l)
+subject, story = intro[0], re.sub(r'\n{3,}', '\n\n', '\n'.join(intro[1:])).strip()
+
+def summary(d):
+    """What one output directory measured: vmtest per page size, bench."""
+    r = {'line': base_info(d).get('series_line', '6.1'), 'base': base_info(d)['debian_version']}
+    for size, name in (('2M', 'console-patched.json'), ('1G', 'console-patched-1G.json')):
+        p = os.path.join(d, 'logs', name)
+        if not os.path.exists(p):
+            continue
+        res = json.load(open(p))
+        st = [t['status'] for t in res['tests']]
+        r[size] = '%d passed, %d failed, %d skipped' % (
+            st.count('PASS'), st.count('FAIL') + st.count('ERROR') + st.count('MISS'), st.count('SKIP'))
+        if size == '2M':
+            r['res'] = res
+    b = os.path.join(d, 'bench.txt')
+    r['bench'] = [l.rstrip() for l in open(b) if l.strip()] if os.path.exists(b) else []
+    return r
+
+me = summary(o)
+res = me['res']
+progs = sorted({t['path'].split('.')[1] for t in res['tests'] if t['path'].startswith('hugetlb.')})
+new_cases = sum(1 for t in res['tests'] if t['path'].startswith('hugetlb.'))
+ratios = [l for l in me['bench'] if l.startswith('ratio ') and 'N=1000000' not in l]
+mem = [l for l in me['bench'] if l.startswith('memory per region') or l.startswith('target ')]
+
+verdict = 'kernel log clean' if not res['splats'] else '%d kernel reports' % len(res['splats'])
+if res['problems']:
+    verdict += '; run problems: ' + '; '.join(res['problems'])
+numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM on):', '',
+           '  make vmtest: %s; %d cases in %d programs of the new' % (me['2M'], new_cases, len(progs)),
+           '  tools/testing/selftests/hugetlb, the rest from selftests/%s;' % ('vm' if line == '6.1' else 'mm'),
+           '  %s' % verdict]
+if '1G' in me:
+    numbers += ['  with 1 GB default huge pages (hugetlb only): %s' % me['1G']]
+numbers += ['',
+           '  make bench (userspace, callgrind instructions, old = %s list with' % line,
+           '  coalescing, new = this series):']
+numbers += ['    ' + l for l in ratios + mem]
+gb = os.path.join(o, 'guest-bench.txt')
+if os.path.exists(gb):
+    numbers += ['', '  make guest-bench (faults in random order, in the guest):']
+    numbers += ['    ' + l.rstrip() for l in open(gb) if l.strip()]
+# The other base's run (OTHER_O=), side by side with this one.
+if other_o:
+    if not os.path.exists(os.path.join(other_o, 'logs', 'console-patched.json')):
+        sys.exit('cover-letter.py: OTHER_O=%s has no make vmtest results (%s); '
+                 'run make vmtest with O=%s first' % (other_o, os.path.join(other_o, 'logs', 'console-patched.json'), other_o))
+    ot = summary(other_o)
+    cols = sorted([me, ot], key=lambda r: [int(x) for x in r['line'].split('.')])
+    pfs = lambda x: '/'.join(re.findall(r'\d+', x)) if x else 'not run'
+    rows = [('make vmtest, 2 MB (passed/failed/skipped)', [pfs(c.get('2M')) for c in cols]),
+            ('make vmtest, 1 GB (passed/failed/skipped)', [pfs(c.get('1G')) for c in cols])]
+    keys = []
+    for c in cols:
+        for l in c['bench']:
+            m = re.match(r'^target (.*) \(([^)]*)\): (\w+)$', l)
+            if m and m.group(1) not in keys:
+                keys.append(m.group(1))
+    for k in keys:
+        vals = []
+        for c in cols:
+            m = [re.match(r'^target .* \(([^)]*)\): (\w+)$', l) for l in c['bench']
+                 if l.startswith('target ' + k + ' (')]
+            vals.append('%s %s' % (m[0].group(1), m[0].group(2)) if m else 'not run')
+        short = (k.replace('memory per faulted page', 'bytes/page')
+                 .replace(' (CONFIG_CGROUP_HUGETLB=n)', ', cgroup=n')
+                 .replace('N=100000', '1e5'))
+        rows.append(('bench ' + short, vals))
+    w = max(len(r[0]) for r in rows)
+    v = max(len(r[1][0]) for r in rows + [('', [cols[0]['base']])])
+    numbers += ['', 'Both bases, the same commands (each with its own series line):', '',
+                '  %-*s  %-*s  %s' % (w, '', v, cols[0]['base'], cols[1]['base'])]
+    numbers += ['  %-*s  %-*s  %s' % (w, r[0], v, r[1][0], r[1][1]) for r in rows]
+numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % line,
+            'one region, this series keeps one region per page (see the region',
+            'memory line above); that is the price of per-region uncharge info.']
+# cover/changes: a "vN:" line, then that version's items.
+changes, cur = [], None
+for l in open(os.path.join(top, 'cover', 'changes')):
+    m = re.match(r'^v(\d+):\s*$', l)
+    if m:
+        cur = m.group(1)
+    elif cur == version and l.strip():
+        changes.append(l.rstrip())
+changes = '\n'.join(changes) or '- (none recorded in cover/changes)'
+base = ['base-commit: %s' % info['base_commit'],
+        'base-debian: %s %s (sha256 %s)' % (info.get('package', 'linux-source-' + line), info['debian_version'], info['tarball_sha256']),
+        'base-kernelversion: %s' % info['kernelversion'],
+        'base-upstream-tag: %s' % info['upstream_tag'],
+        'change-id: %s' % change_id]
+
+text = text.replace('*** SUBJECT HERE ***', subject)
+body = '\n'.join([story, '', '\n'.join(numbers), '', 'Changes in v%s:' % version, changes,
+                  ])
+text = text.replace('*** BLURB HERE ***', body)
+text = re.sub(r'\n(base-commit: .*\n)?$', '\n', text.rstrip('\n') + '\n')
+text = text.rstrip('\n') + '\n\n' + '\n'.join(base) + '\n'
+head, sep, rest = text.partition('\n\n')
+hdr = ''
+tol = [x for x in to.split('\n') if x]
+ccl = [x for x in cc.split('\n') if x]
+if tol:
+    hdr += '\nTo: ' + ',\n    '.join(tol)
+if ccl:
+    hdr += '\nCc: ' + ',\n    '.join(ccl)
+open(path, 'w').write(head + hdr + sep + rest)
