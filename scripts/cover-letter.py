@@ -23,14 +23,52 @@ info = base_info(o)
 line = info.get('series_line', '6.1')
 
 # intro.txt: lines tagged "[6.1] " or "[6.12] " belong to that line only.
+def ns(v):
+    return '%.0f ns' % v if v < 1000 else '%.0f us' % (v / 1000)
+
+def measured(d):
+    """The intro's {placeholders}: make bench's (bench.txt) sequential and
+    random rows at N=10^5 and make clear-cost's fault (clear-cost.txt)."""
+    v = {'line': line}
+    b = os.path.join(d, 'bench.txt')
+    for l in open(b) if os.path.exists(b) else []:
+        m = re.search(r'median of (\d+)$', l.strip())
+        if m:
+            v['runs'] = m.group(1)
+        m = re.match(r'^(sequential|random) +100000 +\| ([\d.]+) \[[^]]*\] +([\d.]+) \[[^]]*\] +'
+                     r'[\d.]+ \| +([\d.]+) +([\d.]+)', l)
+        if not m:
+            continue
+        old, new, old_i, new_i = (float(x) for x in m.groups()[1:])
+        k = 'seq' if m.group(1) == 'sequential' else 'rnd'
+        if k == 'seq':
+            v.update(seq_old='%.1f' % old, seq_new='%.1f' % new)
+        else:
+            v.update(rnd_old=ns(old), rnd_new=ns(new))
+        v.update({k + '_old_insn': '%.0f' % old_i, k + '_new_insn': '%.0f' % new_i})
+    c = os.path.join(d, 'clear-cost.txt')
+    for l in open(c) if os.path.exists(c) else []:
+        m = re.search(r'fault on (\S+), .*?: median (\d+) ns', l)
+        if m:
+            v.update(fault=ns(int(m.group(2))), host_kernel=m.group(1))
+    return v
+
+# intro.txt: lines tagged "[6.1] " or "[6.12] " belong to that line only;
+# {name}s are measured numbers.  A line naming a number this output
+# directory has not measured (no make clear-cost, say) is left out, so
+# the story never quotes a number from another run.
+values = measured(o)
 intro = []
 for l in open(os.path.join(top, 'cover', 'intro.txt')).read().strip().split('\n'):
     m = re.match(r'^\[(6\.\d+)\] ?(.*)$', l)
     if m:
-        if m.group(1) == line:
-            intro.append(m.group(2))
-    else:
-        intro.append(l)
+        if m.group(1) != line:
+            continue
+        l = m.group(2)
+    names = re.findall(r'\{(\w+)\}', l)
+    if any(n not in values for n in names):
+        continue
+    intro.append(re.sub(r'\{(\w+)\}', lambda x: values[x.group(1)], l))
 subject, story = intro[0], re.sub(r'\n{3,}', '\n\n', '\n'.join(intro[1:])).strip()
 
 def summary(d):

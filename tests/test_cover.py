@@ -26,9 +26,15 @@ A Author (1):
 """
 
 
-def bench(seq_wall, mem):
+def bench(seq_wall, mem, seq_wall_ns='25.9'):
     """bench.txt lines as scripts/bench.sh writes them."""
     return '\n'.join([
+        'per fault, ... wall: median of 5',
+        'runs [min..max], ns; insn: callgrind (random: 2000 faults sampled).',
+        'sequential 100000  | 20.0 [19.6..21.0]            %s [24.8..26.4]              0.77 |'
+        '    502.0    546.2   0.92' % seq_wall_ns,
+        'random     100000  | 167700.8 [167385.0..172234.6] 281.9 [265.7..291.8]         594.89 |'
+        ' 275886.2    890.1 309.95',
         'ratio random N=100000: 298.4',
         'ratio random N=1000000: 2000.0',
         'target random N=100000 old/new wall >= 100 (298.4): PASS',
@@ -78,8 +84,11 @@ class CoverTest(unittest.TestCase):
         self.root = tempfile.mkdtemp()
         self.o61 = outdir(self.root, 'o61', '6.1', '6.1.192-3', (141, 0, 0), (126, 0, 2),
                           bench('1.24', '48'))
+        with open(os.path.join(self.o61, 'clear-cost.txt'), 'w') as f:
+            f.write('2 MB hugetlb fault on 6.18.44-x, 16 pages x 9 runs: median 94123 ns '
+                    '[90000..99000]; userspace 2 MB memset: median 80000 ns [1..2]\n')
         # The 6.12 directory has no 1 GB run and misses one target.
-        b = '\n'.join(l for l in bench('1.31', '40').split('\n')
+        b = '\n'.join(l for l in bench('1.31', '40', '26.2').split('\n')
                       if 'memory per' not in l) + '\n'
         self.o612 = outdir(self.root, 'o612', '6.12', '6.12.117-1~deb12u1', (140, 1, 0),
                            bench_txt=b)
@@ -98,6 +107,25 @@ class CoverTest(unittest.TestCase):
         self.assertIn('base-debian: linux-source-6.1 6.1.192-3', text)
         self.assertIn('To: a@x.test', text)
         self.assertIn('Cc: l@x.test', text)
+
+    def test_intro_numbers_from_this_directory(self):
+        p, text = cover(self.o61)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        flat = ' '.join(text.split())
+        self.assertIn('median of 5 runs): sequential faults at 10^5 pages cost 25.9 ns against '
+                      "6.1's 20.0 (546 against 502 instructions), random order 282 ns against "
+                      '168 us (890 against 275886).', flat)
+        self.assertIn('A first-touch 2 MB fault took 94 us on the same machine '
+                      '(6.18.44-x, make clear-cost).', flat)
+        self.assertNotRegex(text, r'\{\w+\}')
+        # No make clear-cost in the 6.12 directory: its sentence is left out.
+        p, text = cover(self.o612)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        flat = ' '.join(text.split())
+        self.assertIn("cost 26.2 ns against 6.12's 20.0", flat)
+        self.assertNotIn('first-touch', flat)
+        self.assertNotIn('make clear-cost)', flat)
+        self.assertNotRegex(text, r'\{\w+\}')
 
     def test_intro_lines_of_the_other_line_left_out(self):
         p, text = cover(self.o612)
