@@ -55,22 +55,6 @@ FIXTURE_TEARDOWN(removal)
 	EXPECT_EQ(0, hugetlb_cgroup_remove(self->parent));
 }
 
-/* Compare the reservation and fault charges of a cgroup, in huge pages. */
-static int cg_check(const char *cg, long rsvd, long cur, int line)
-{
-	long r = hugetlb_cgroup_read(cg, "rsvd.current");
-	long c = hugetlb_cgroup_read(cg, "current");
-
-	if (r == rsvd * (long)hpage_size && c == cur * (long)hpage_size)
-		return 0;
-	ksft_print_msg("line %d: %s: rsvd.current %ld current %ld, expected %ld %ld (pages)\n",
-		       line, cg, r / (long)hpage_size, c / (long)hpage_size,
-		       rsvd, cur);
-	return 1;
-}
-
-#define ASSERT_CG(cg, rsvd, cur) ASSERT_EQ(0, cg_check(cg, rsvd, cur, __LINE__))
-
 /* cgroup.stat's nr_dying_descendants of a cgroup. */
 static long dying(const char *cg)
 {
@@ -180,8 +164,8 @@ TEST_F_TIMEOUT(removal, shared_file_regions_then_truncate, 90)
 	pid_t helper;
 
 	ASSERT_EQ(0, hugetlb_run_child(reserve_in_cgroup, &w));
-	ASSERT_CG(self->child, 3, 2);
-	ASSERT_CG(self->parent, 3, 2);
+	ASSERT_CGROUP_PAGES(self->child, 3, 2);
+	ASSERT_CGROUP_PAGES(self->parent, 3, 2);
 	ASSERT_HPAGES(b, 0, -2, 1, 0);
 	ASSERT_EQ(0, dying(self->parent));
 
@@ -193,19 +177,19 @@ TEST_F_TIMEOUT(removal, shared_file_regions_then_truncate, 90)
 	stuck = cgroup_ops_done(helper);
 	EXPECT_EQ(0, stuck) TH_LOG("cgroup operations blocked after the removal");
 	/* The pages are the parent's now, the reservations still the child's. */
-	ASSERT_CG(self->parent, 3, 2);
+	ASSERT_CGROUP_PAGES(self->parent, 3, 2);
 	ASSERT_EQ(1, dying(self->parent));
 	ASSERT_HPAGES(b, 0, -2, 1, 0);
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 0, 1));
-	ASSERT_CG(self->parent, 2, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 2, 1);
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 2));
-	ASSERT_CG(self->parent, 1, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 1, 1);
 	ASSERT_HPAGES(b, 0, -1, 0, 0);
 	ASSERT_EQ(1, wait_dying(self->parent, 1));
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
-	ASSERT_CG(self->parent, 0, 0);
+	ASSERT_CGROUP_PAGES(self->parent, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 	/* Nothing refers to the removed cgroup any more. */
 	ASSERT_EQ(0, wait_dying(self->parent, 0));
@@ -225,7 +209,7 @@ TEST_F_TIMEOUT(removal, private_mapping_then_munmap, 90)
 	p = hugetlb_map_anon(3, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, hugetlb_write_byte(p, 'p'));
-	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 3, 1);
 	ASSERT_HPAGES(b, 0, -1, 2, 0);
 	ASSERT_EQ(0, hugetlb_cgroup_enter(NULL));
 
@@ -236,18 +220,18 @@ TEST_F_TIMEOUT(removal, private_mapping_then_munmap, 90)
 	/* If stuck, the munmap() below frees the mutex. */
 	stuck = cgroup_ops_done(helper);
 	EXPECT_EQ(0, stuck) TH_LOG("cgroup operations blocked after the removal");
-	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 3, 1);
 	ASSERT_EQ(1, dying(self->parent));
 
 	/* Faults after the removal are charged where the task is now. */
 	ASSERT_EQ(0, hugetlb_write_byte(p + H, 'p'));
-	ASSERT_CG(self->parent, 3, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 3, 1);
 	ASSERT_HPAGES(b, 0, -2, 1, 0);
 	ASSERT_EQ(0, munmap(p + 2 * H, H));
-	ASSERT_CG(self->parent, 2, 1);
+	ASSERT_CGROUP_PAGES(self->parent, 2, 1);
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
 	ASSERT_EQ(0, munmap(p, 2 * H));
-	ASSERT_CG(self->parent, 0, 0);
+	ASSERT_CGROUP_PAGES(self->parent, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 	ASSERT_EQ(0, wait_dying(self->parent, 0));
 	if (stuck == 1)

@@ -47,22 +47,6 @@ FIXTURE_TEARDOWN(cg)
 	EXPECT_EQ(0, hugetlb_cgroup_remove(self->b));
 }
 
-/* Compare the reservation and fault charges of a cgroup, in huge pages. */
-static int cg_check(const char *cg, long rsvd, long cur, int line)
-{
-	long r = hugetlb_cgroup_read(cg, "rsvd.current");
-	long c = hugetlb_cgroup_read(cg, "current");
-
-	if (r == rsvd * (long)hpage_size && c == cur * (long)hpage_size)
-		return 0;
-	ksft_print_msg("line %d: %s: rsvd.current %ld current %ld, expected %ld %ld (pages)\n",
-		       line, cg, r / (long)hpage_size, c / (long)hpage_size,
-		       rsvd, cur);
-	return 1;
-}
-
-#define ASSERT_CG(cg, rsvd, cur) ASSERT_EQ(0, cg_check(cg, rsvd, cur, __LINE__))
-
 struct worker {
 	const char *cg;
 	int fd;
@@ -96,27 +80,27 @@ TEST_F(cg, shared_charge_until_truncate)
 	ASSERT_EQ(0, hugetlb_cgroup_enter(self->a));
 	p = hugetlb_map(self->fd, 4, 0, PROT_RW, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_CG(self->a, 4, 0);
+	ASSERT_CGROUP_PAGES(self->a, 4, 0);
 	ASSERT_EQ(2, hugetlb_touch_pages(p, 0, 2, true));
-	ASSERT_CG(self->a, 4, 2);
+	ASSERT_CGROUP_PAGES(self->a, 4, 2);
 	ASSERT_HPAGES(b, 0, -2, 2, 0);
 	/* The file keeps the reservation, and so does the cgroup. */
 	ASSERT_EQ(0, munmap(p, 4 * H));
-	ASSERT_CG(self->a, 4, 2);
+	ASSERT_CGROUP_PAGES(self->a, 4, 2);
 	ASSERT_EQ(0, hugetlb_cgroup_enter(NULL));
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 0, 1));
-	ASSERT_CG(self->a, 3, 1);
+	ASSERT_CGROUP_PAGES(self->a, 3, 1);
 	ASSERT_HPAGES(b, 0, -1, 2, 0);
 	/* Punching a page that was never allocated changes nothing. */
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 3, 1));
-	ASSERT_CG(self->a, 3, 1);
+	ASSERT_CGROUP_PAGES(self->a, 3, 1);
 	ASSERT_HPAGES(b, 0, -1, 2, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 2));
-	ASSERT_CG(self->a, 1, 1);
+	ASSERT_CGROUP_PAGES(self->a, 1, 1);
 	ASSERT_HPAGES(b, 0, -1, 0, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 
@@ -128,17 +112,17 @@ TEST_F(cg, private_charge_until_munmap)
 	ASSERT_EQ(0, hugetlb_cgroup_enter(self->a));
 	p = hugetlb_map_anon(4, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_CG(self->a, 4, 0);
+	ASSERT_CGROUP_PAGES(self->a, 4, 0);
 	ASSERT_EQ(2, hugetlb_touch_pages(p, 0, 2, true));
-	ASSERT_CG(self->a, 4, 2);
+	ASSERT_CGROUP_PAGES(self->a, 4, 2);
 	ASSERT_HPAGES(b, 0, -2, 2, 0);
 	ASSERT_EQ(0, munmap(p + 3 * H, H));
-	ASSERT_CG(self->a, 3, 2);
+	ASSERT_CGROUP_PAGES(self->a, 3, 2);
 	ASSERT_EQ(0, munmap(p, H));
-	ASSERT_CG(self->a, 2, 1);
+	ASSERT_CGROUP_PAGES(self->a, 2, 1);
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 	ASSERT_EQ(0, munmap(p + H, 2 * H));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 
@@ -153,19 +137,19 @@ TEST_F(cg, private_charge_follows_mapping)
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, hugetlb_cgroup_enter(self->b));
 	ASSERT_EQ(0, hugetlb_touch(p, true));
-	ASSERT_CG(self->a, 2, 0);
-	ASSERT_CG(self->b, 0, 1);
+	ASSERT_CGROUP_PAGES(self->a, 2, 0);
+	ASSERT_CGROUP_PAGES(self->b, 0, 1);
 
 	dst = hugetlb_aligned_hole(2);
 	ASSERT_NE(MAP_FAILED, dst);
 	q = mremap(p, 2 * H, 2 * H, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
 	ASSERT_EQ(dst, q);
-	ASSERT_CG(self->a, 2, 0);
-	ASSERT_CG(self->b, 0, 1);
+	ASSERT_CGROUP_PAGES(self->a, 2, 0);
+	ASSERT_CGROUP_PAGES(self->b, 0, 1);
 	ASSERT_HPAGES(b, 0, -1, 1, 0);
 	ASSERT_EQ(0, munmap(q, 2 * H));
-	ASSERT_CG(self->a, 0, 0);
-	ASSERT_CG(self->b, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->b, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 
@@ -187,12 +171,12 @@ TEST_F(cg, rsvd_max_limits_reservations)
 	p = hugetlb_map_anon(3, MAP_PRIVATE);
 	ASSERT_EQ(MAP_FAILED, p);
 	ASSERT_EQ(ENOMEM, errno);
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 
 	p = hugetlb_map_anon(2, MAP_PRIVATE);
 	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_CG(self->a, 2, 0);
+	ASSERT_CGROUP_PAGES(self->a, 2, 0);
 	ASSERT_HPAGES(b, 0, 0, 2, 0);
 
 	/* A fault without reservation is charged as a reservation too. */
@@ -201,17 +185,17 @@ TEST_F(cg, rsvd_max_limits_reservations)
 	q = hugetlb_map(fd2, 1, 0, PROT_RW, MAP_SHARED | MAP_NORESERVE);
 	ASSERT_NE(MAP_FAILED, q);
 	ASSERT_EQ(-1, hugetlb_touch(q, true));
-	ASSERT_CG(self->a, 2, 0);
+	ASSERT_CGROUP_PAGES(self->a, 2, 0);
 	ASSERT_HPAGES(b, 0, 0, 2, 0);
 	ASSERT_EQ(0, munmap(p, 2 * H));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_EQ(0, hugetlb_touch(q, true));
-	ASSERT_CG(self->a, 1, 1);
+	ASSERT_CGROUP_PAGES(self->a, 1, 1);
 	ASSERT_HPAGES(b, 0, -1, 0, 0);
 
 	ASSERT_EQ(0, munmap(q, H));
 	ASSERT_EQ(0, hugetlb_truncate(fd2, 0));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 	ASSERT_EQ(0, hugetlb_cgroup_write(self->a, "rsvd.max", "max"));
 }
@@ -229,24 +213,24 @@ TEST_F(cg, adjacent_ranges_punch_and_truncate)
 
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wa));
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wb));
-	ASSERT_CG(self->a, 4, 4);
-	ASSERT_CG(self->b, 4, 4);
+	ASSERT_CGROUP_PAGES(self->a, 4, 4);
+	ASSERT_CGROUP_PAGES(self->b, 4, 4);
 	ASSERT_HPAGES(b, 0, -8, 0, 0);
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 2, 4));
-	ASSERT_CG(self->a, 2, 2);
-	ASSERT_CG(self->b, 2, 2);
+	ASSERT_CGROUP_PAGES(self->a, 2, 2);
+	ASSERT_CGROUP_PAGES(self->b, 2, 2);
 	ASSERT_HPAGES(b, 0, -4, 0, 0);
 
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 7));
-	ASSERT_CG(self->a, 2, 2);
-	ASSERT_CG(self->b, 1, 1);
+	ASSERT_CGROUP_PAGES(self->a, 2, 2);
+	ASSERT_CGROUP_PAGES(self->b, 1, 1);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 1));
-	ASSERT_CG(self->a, 1, 1);
-	ASSERT_CG(self->b, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 1, 1);
+	ASSERT_CGROUP_PAGES(self->b, 0, 0);
 	ASSERT_HPAGES(b, 0, -1, 0, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 
@@ -258,20 +242,20 @@ TEST_F(cg, adjacent_ranges_unfaulted_truncate)
 
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wa));
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wb));
-	ASSERT_CG(self->a, 3, 0);
-	ASSERT_CG(self->b, 3, 0);
+	ASSERT_CGROUP_PAGES(self->a, 3, 0);
+	ASSERT_CGROUP_PAGES(self->b, 3, 0);
 	ASSERT_HPAGES(b, 0, 0, 6, 0);
 
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 4));
-	ASSERT_CG(self->a, 3, 0);
-	ASSERT_CG(self->b, 1, 0);
+	ASSERT_CGROUP_PAGES(self->a, 3, 0);
+	ASSERT_CGROUP_PAGES(self->b, 1, 0);
 	ASSERT_HPAGES(b, 0, 0, 4, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 2));
-	ASSERT_CG(self->a, 2, 0);
-	ASSERT_CG(self->b, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 2, 0);
+	ASSERT_CGROUP_PAGES(self->b, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 2, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
-	ASSERT_CG(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 
@@ -289,23 +273,23 @@ TEST_F(cg, interleaved_ranges_split)
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wa1));
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wa2));
 	ASSERT_EQ(0, hugetlb_run_child(reserve_range, &wb));
-	ASSERT_CG(self->a, 4, 0);
-	ASSERT_CG(self->b, 4, 0);
+	ASSERT_CGROUP_PAGES(self->a, 4, 0);
+	ASSERT_CGROUP_PAGES(self->b, 4, 0);
 	ASSERT_HPAGES(b, 0, 0, 8, 0);
 
 	/* Consuming the reservations does not move the charges. */
 	ASSERT_EQ(0, hugetlb_falloc(self->fd, 0, 0, 8));
-	ASSERT_CG(self->a, 4, 0);
-	ASSERT_CG(self->b, 4, 0);
+	ASSERT_CGROUP_PAGES(self->a, 4, 0);
+	ASSERT_CGROUP_PAGES(self->b, 4, 0);
 	ASSERT_HPAGES(b, 0, -8, 0, 0);
 
 	ASSERT_EQ(0, hugetlb_punch(self->fd, 1, 6));
-	ASSERT_CG(self->a, 1, 0);
-	ASSERT_CG(self->b, 1, 0);
+	ASSERT_CGROUP_PAGES(self->a, 1, 0);
+	ASSERT_CGROUP_PAGES(self->b, 1, 0);
 	ASSERT_HPAGES(b, 0, -2, 0, 0);
 	ASSERT_EQ(0, hugetlb_truncate(self->fd, 0));
-	ASSERT_CG(self->a, 0, 0);
-	ASSERT_CG(self->b, 0, 0);
+	ASSERT_CGROUP_PAGES(self->a, 0, 0);
+	ASSERT_CGROUP_PAGES(self->b, 0, 0);
 	ASSERT_HPAGES(b, 0, 0, 0, 0);
 }
 

@@ -1260,3 +1260,17 @@ int hugetlb_cgroup_write(const char *path, const char *file, const char *val)
 	cgroup_file(name, sizeof(name), path, file);
 	return hugetlb_write_file(name, val);
 }
+
+int hugetlb_cgroup_check_pages(const char *path, long rsvd, long cur,
+			       int line)
+{
+	long r = hugetlb_cgroup_read(path, "rsvd.current");
+	long c = hugetlb_cgroup_read(path, "current");
+
+	if (r == rsvd * (long)hpage_size && c == cur * (long)hpage_size)
+		return 0;
+	ksft_print_msg("line %d: %s: rsvd.current %ld current %ld, expected %ld %ld (pages)\n",
+		       line, path, r / (long)hpage_size, c / (long)hpage_size,
+		       rsvd, cur);
+	return 1;
+}

@@ -201,5 +201,14 @@ int hugetlb_cgroup_enter(const char *path);
 long hugetlb_cgroup_read(const char *path, const char *file);
 int hugetlb_cgroup_write(const char *path, const char *file,
 			 const char *val);
+int hugetlb_cgroup_check_pages(const char *path, long rsvd, long cur,
+			       int line);
+
+/*
+ * Assert a cgroup's reservation (rsvd.current) and fault (current)
+ * charges, in huge pages.  Usable in TEST()/TEST_F() bodies only.
+ */
+#define ASSERT_CGROUP_PAGES(path, rsvd, cur)				\
+	ASSERT_EQ(0, hugetlb_cgroup_check_pages(path, rsvd, cur, __LINE__))
 
 #endif /* __HUGETLB_UTIL_H */
