@@ -9,7 +9,7 @@ make vmtest and make bench under O (and OTHER_O, the other base, side by
 side), the changes from cover/changes; TO and CC are newline-separated
 addresses.  Used by scripts/mbox.sh; tests/test_cover.py tests it.
 """
-import json, os, re, sys
+import json, os, re, sys, textwrap
 if len(sys.argv) not in (8, 9):
     sys.exit(__doc__.split('\n\n')[1])
 path, top, o, version, change_id, to, cc = sys.argv[1:8]
@@ -68,8 +68,20 @@ for l in open(os.path.join(top, 'cover', 'intro.txt')).read().strip().split('\n'
     names = re.findall(r'\{(\w+)\}', l)
     if any(n not in values for n in names):
         continue
-    intro.append(re.sub(r'\{(\w+)\}', lambda x: values[x.group(1)], l))
-subject, story = intro[0], re.sub(r'\n{3,}', '\n\n', '\n'.join(intro[1:])).strip()
+    # A paragraph that got numbers is refilled (a '\0' marks it).
+    intro.append(re.sub(r'\{(\w+)\}', lambda x: values[x.group(1)], l) + ('\0' if names else ''))
+paras = re.split(r'\n\s*\n', re.sub(r'\n{3,}', '\n\n', '\n'.join(intro[1:])).strip())
+
+def refill(p):
+    """Refill to 72 columns, keeping two spaces after a sentence."""
+    text = ''
+    for l in p.replace('\0', '').split('\n'):
+        l = l.strip()
+        text += l + ('  ' if re.search(r'[.!?][)"\']?$', l) else ' ')
+    return textwrap.fill(text.strip(), 72, break_on_hyphens=False, break_long_words=False)
+
+paras = [refill(p) if '\0' in p else p for p in paras]
+subject, story = intro[0].replace('\0', ''), '\n\n'.join(paras)
 
 def summary(d):
     """What one output directory measured: vmtest per page size, bench."""
@@ -92,8 +104,7 @@ me = summary(o)
 res = me['res']
 progs = sorted({t['path'].split('.')[1] for t in res['tests'] if t['path'].startswith('hugetlb.')})
 new_cases = sum(1 for t in res['tests'] if t['path'].startswith('hugetlb.'))
-ratios = [l for l in me['bench'] if l.startswith('ratio ') and 'N=1000000' not in l]
-mem = [l for l in me['bench'] if l.startswith('memory per region') or l.startswith('target ')]
+targets = [l for l in me['bench'] if l.startswith('target ')]
 
 verdict = 'kernel log clean' if not res['splats'] else '%d kernel reports' % len(res['splats'])
 if res['problems']:
@@ -105,9 +116,9 @@ numbers = ['Measured on this series (x86_64 QEMU TCG guest, lockdep and DEBUG_VM
 if '1G' in me:
     numbers += ['  with 1 GB default huge pages (hugetlb only): %s' % me['1G']]
 numbers += ['',
-           '  make bench (userspace, callgrind instructions, old = %s list with' % line,
-           '  coalescing, new = this series):']
-numbers += ['    ' + l for l in ratios + mem]
+           '  make bench targets (userspace; old = %s list with coalescing,' % line,
+           '  new = this series; wall: median of %s runs, insn: callgrind):' % values.get('runs', '?')]
+numbers += ['    ' + l for l in targets]
 gb = os.path.join(o, 'guest-bench.txt')
 if os.path.exists(gb):
     numbers += ['', '  make guest-bench (faults in random order, in the guest):']

@@ -100,8 +100,8 @@ class CoverTest(unittest.TestCase):
         self.assertNotIn('*** SUBJECT HERE ***', text)
         self.assertIn('make vmtest: 141 passed, 0 failed, 0 skipped; 141 cases in 1 programs', text)
         self.assertIn('with 1 GB default huge pages (hugetlb only): 126 passed, 0 failed, 2 skipped', text)
-        self.assertIn('    ratio random N=100000: 298.4', text)
-        self.assertNotIn('N=1000000', text)
+        self.assertIn('    target random N=100000 old/new wall >= 100 (298.4): PASS', text)
+        self.assertNotIn('ratio random', text)
         self.assertNotIn('Both bases', text)
         self.assertIn('Linux 6.1 (as Debian ships it)', text)
         self.assertIn('base-debian: linux-source-6.1 6.1.192-3', text)
@@ -114,10 +114,15 @@ class CoverTest(unittest.TestCase):
         flat = ' '.join(text.split())
         self.assertIn('median of 5 runs): sequential faults at 10^5 pages cost 25.9 ns against '
                       "6.1's 20.0 (546 against 502 instructions), random order 282 ns against "
-                      '168 us (890 against 275886).', flat)
+                      '168 us (890 against 275886 instructions).', flat)
         self.assertIn('A first-touch 2 MB fault took 94 us on the same machine '
                       '(6.18.44-x, make clear-cost).', flat)
         self.assertNotRegex(text, r'\{\w+\}')
+        self.assertNotIn('\0', text)
+        story = text.split('\n\n')
+        para = [p for p in story if 'median of 5 runs): sequential' in ' '.join(p.split())]
+        self.assertEqual(len(para), 1)
+        self.assertLessEqual(max(len(l) for l in para[0].split('\n')), 72)
         # No make clear-cost in the 6.12 directory: its sentence is left out.
         p, text = cover(self.o612)
         self.assertEqual(p.returncode, 0, p.stderr)
