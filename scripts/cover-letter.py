@@ -22,7 +22,6 @@ def base_info(d):
 info = base_info(o)
 line = info.get('series_line', '6.1')
 
-# intro.txt: lines tagged "[6.1] " or "[6.12] " belong to that line only.
 def ns(v):
     return '%.0f ns' % v if v < 1000 else '%.0f us' % (v / 1000)
 
@@ -155,8 +154,8 @@ if other_o:
                 '  %-*s  %-*s  %s' % (w, '', v, cols[0]['base'], cols[1]['base'])]
     numbers += ['  %-*s  %-*s  %s' % (w, r[0], v, r[1][0], r[1][1]) for r in rows]
 numbers += ['', 'The cost: %s coalesces a sequentially faulted private mapping into' % line,
-            'one region, this series keeps one region per page (see the region',
-            'memory line above); that is the price of per-region uncharge info.']
+            'one region, this series keeps one region per page (the memory per',
+            'faulted page targets above); that is the price of per-region uncharge info.']
 # cover/changes: a "vN:" line, then that version's items.
 changes, cur = [], None
 for l in open(os.path.join(top, 'cover', 'changes')):

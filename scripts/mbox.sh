@@ -4,9 +4,11 @@
 # git format-patch files with a cover letter (0000-cover-letter.patch),
 # To/Cc from the tree's get_maintainer.pl, a base trailer, and one mbox.
 #
-# The cover letter's numbers come from the outputs of `make vmtest`
-# ($O/logs/console-patched.json) and `make bench` ($O/bench.txt), and of
-# `make guest-bench` when it has run; nothing is typed in.  The mails are
+# The cover letter's measured numbers come from the outputs of `make
+# vmtest` ($O/logs/console-patched.json), `make bench` ($O/bench.txt),
+# and of `make clear-cost` and `make guest-bench` when they have run
+# (scripts/cover-letter.py); only the story's maple tree figures are
+# quoted, from docs/region-index-choice.md.  The mails are
 # sent as `git config user.name/user.email` (scripts/sign-mails.py), which
 # must not be the placeholder the commits carry; DRY_RUN=1 marks them
 # instead.  TOPIC=fixes (in the Makefile) posts the fixes topic alone.
